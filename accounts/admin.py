@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccessGrant, Membership, User
+
+
+class UserCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["centre"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = UserCreationForm
+    form = UserEditForm
+    ordering = ["email"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "is_moderator",
+        "last_login",
+    ]
+    list_filter = ["is_staff", "is_moderator", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "language")}),
+        (
+            _("Roles"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_moderator",
+                    "is_superuser",
+                    "groups",
+                )
+            },
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
+    )
+
+
+class AccessGrantInline(admin.TabularInline):
+    model = AccessGrant
+    extra = 0
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "centre", "account_type", "is_active"]
+    list_filter = ["account_type", "is_active"]
+    list_select_related = ["user", "centre"]
+    search_fields = ["user__email", "centre__name", "=centre__number"]
+    raw_id_fields = ["user", "centre"]
+    inlines = [AccessGrantInline]

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from common.tenancy import choose_membership
+
+from .forms import ChooseCentreForm, SignInForm
+from .selectors import memberships_for
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/sign_in.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+
+sign_in = SignInView.as_view()
+sign_out = auth_views.LogoutView.as_view()
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_centre(request: HttpRequest) -> HttpResponse:
+    memberships = memberships_for(user=request.user)  # type: ignore[arg-type]
+    form = ChooseCentreForm(request.POST or None, memberships=memberships)
+    if request.method == "POST" and form.is_valid():
+        choose_membership(request, form.cleaned_data["membership"])
+        return redirect(_safe_next(request) or "portal:home")
+    return render(
+        request,
+        "accounts/choose_centre.html",
+        {"form": form, "next": _safe_next(request)},
+    )

@@ -1,0 +1,116 @@
+"""The one tenancy mechanism: which centre the signed-in person is working for.
+
+`TenancyMiddleware` puts the active membership and centre on every request. Views that show
+centre-owned data are wrapped in `centre_member_required`, and load every object named in the
+URL through an `access_*` helper that filters by `request.centre` in the query, so another
+centre's object gives the same 404 as a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, cast
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+if TYPE_CHECKING:
+    from accounts.models import Membership, User
+    from iamis.models import Centre
+
+SESSION_KEY = "active_membership_id"
+
+
+class AuthenticatedRequest(HttpRequest):
+    user: User
+    membership: Membership | None
+    centre: Centre | None
+
+
+class CentreRequest(HttpRequest):
+    """A request from a signed-in member with an active centre (see centre_member_required)."""
+
+    user: User
+    membership: Membership
+    centre: Centre
+
+
+def active_membership(request: HttpRequest) -> Membership | None:
+    """The membership chosen in this session, or the only one a person has."""
+    from accounts.models import Membership
+
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    memberships = (
+        Membership.objects.filter(user=user, is_active=True, centre__isnull=False)
+        .select_related("centre")
+        .prefetch_related("grants")
+    )
+    chosen_id = request.session.get(SESSION_KEY)
+    if chosen_id is not None:
+        membership = memberships.filter(pk=chosen_id).first()
+        if membership is not None:
+            return membership
+        request.session.pop(SESSION_KEY, None)
+    only = list(memberships[:2])
+    if len(only) == 1:
+        request.session[SESSION_KEY] = only[0].pk
+        return only[0]
+    return None
+
+
+def choose_membership(request: HttpRequest, membership: Membership) -> None:
+    request.session[SESSION_KEY] = membership.pk
+
+
+class TenancyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        membership = active_membership(request)
+        request.membership = membership  # type: ignore[attr-defined]
+        request.centre = membership.centre if membership else None  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def centre_member_required(view: ViewFunc) -> ViewFunc:
+    """Signed in, and working for a centre; people with several centres pick one first."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if getattr(request, "membership", None) is None:
+            if request.user.memberships.filter(is_active=True).exists():
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('accounts:choose_centre')}?{query}")
+            return render(request, "portal/no_centre.html", status=403)
+        return view(cast(CentreRequest, request), *args, **kwargs)
+
+    return wrapper
+
+
+def grant_required(area: str) -> Callable[[ViewFunc], ViewFunc]:
+    """Centre member with the given access grant (exams officers and admins have them all)."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @centre_member_required
+        @wraps(view)
+        def wrapper(request: CentreRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.membership.has_access(area):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

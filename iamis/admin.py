@@ -1,0 +1,124 @@
+"""The board back office for the domain core, with the entries import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+
+from .forms import EntriesImportForm
+from .models import Candidate, Centre, Entry, Qualification, Series, Task, Unit
+from .services import entries_import_file
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    list_display = [
+        "display_number",
+        "name",
+        "exams_officer_name",
+        "exams_officer_email",
+    ]
+    search_fields = ["name", "=number", "exams_officer_email"]
+
+
+@admin.register(Qualification)
+class QualificationAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["name", "qualification", "results_day"]
+    list_filter = ["qualification"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class TaskInline(admin.TabularInline):
+    model = Task
+    extra = 1
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "title",
+        "series",
+        "assessment",
+        "evidence",
+        "sample_deadline",
+    ]
+    list_filter = ["series", "assessment", "evidence"]
+    search_fields = ["code", "title"]
+    inlines = [TaskInline]
+
+
+@admin.register(Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = ["display_number", "surname", "forename", "date_of_birth", "centre"]
+    list_select_related = ["centre"]
+    list_filter = ["centre"]
+    search_fields = ["surname", "forename", "=number"]
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    change_list_template = "admin/iamis/entry/change_list.html"
+    list_display = ["candidate", "unit", "centre", "processed_at"]
+    list_select_related = ["candidate", "unit", "unit__series", "centre"]
+    list_filter = ["unit__series", "centre"]
+    search_fields = ["candidate__surname", "=candidate__number", "unit__code"]
+    raw_id_fields = ["candidate", "unit", "centre"]
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="iamis_entry_import",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return HttpResponse(status=403)
+        form = EntriesImportForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            result = entries_import_file(
+                series=form.cleaned_data["series"],
+                data=form.cleaned_data["file"].read(),
+                acting_user=request.user,  # type: ignore[arg-type]
+            )
+            if result.ok:
+                messages.success(
+                    request,
+                    _(
+                        "Imported %(rows)d rows: %(entries)d new entries "
+                        "(%(present)d already present), %(created)d new candidates, "
+                        "%(updated)d candidates updated."
+                    )
+                    % {
+                        "rows": result.rows,
+                        "entries": result.entries_created,
+                        "present": result.entries_already_present,
+                        "created": result.candidates_created,
+                        "updated": result.candidates_updated,
+                    },
+                )
+                return redirect("admin:iamis_entry_changelist")
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import entries"),
+            "form": form,
+            "result": result,
+        }
+        return TemplateResponse(request, "admin/iamis/entry/import.html", context)

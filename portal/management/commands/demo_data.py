@@ -1,0 +1,26 @@
+"""Load the demo data and print how to sign in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from portal.demo import DEMO_PASSWORD, load_demo_data
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo board, centres, staff, series, units and entries (idempotent)."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        accounts = load_demo_data()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(
+            "Sign in at http://127.0.0.1:8000/ with any of these accounts:"
+        )
+        width = max(len(account.email) for account in accounts)
+        for account in accounts:
+            self.stdout.write(f"  {account.email.ljust(width)}  {account.role}")
+        self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")

@@ -1,0 +1,18 @@
+"""Portal-wide tasks."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+
+
+@shared_task(name="portal.heartbeat")
+def heartbeat(token: str) -> str:
+    """Record that a worker is alive and reachable through the broker (used by health checks).
+
+    Idempotent: running it twice only rewrites the same key.
+    """
+    stamp = timezone.now().isoformat()
+    cache.set(f"heartbeat:{token}", stamp, timeout=300)
+    return stamp

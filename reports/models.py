@@ -1,0 +1,1 @@
+"""Candidate details and moderator reports; the models arrive with the reports issue."""

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, User
+from iamis.models import Candidate, Centre, Unit
+
+from .factories import (
+    CandidateFactory,
+    CentreFactory,
+    EntryFactory,
+    MembershipFactory,
+    TaskFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Hashing strength is Django's concern, not these tests'; MD5 keeps the suite quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class TwoCentres:
+    """Alice's centre and Charlie's centre, each with an exams officer and entries.
+
+    Alice's unit has no entries at Charlie's centre and her candidate numbers are not used
+    there, so every object of Alice's is foreign to Charlie.
+    """
+
+    alice: User
+    alice_centre: Centre
+    alice_unit: Unit
+    alice_candidate: Candidate
+    charlie: User
+    charlie_centre: Centre
+    charlie_unit: Unit
+    charlie_candidate: Candidate
+
+
+def make_member(
+    centre: Centre,
+    account_type: str = Membership.AccountType.EXAMS_OFFICER,
+    **user_fields,
+) -> User:
+    user = UserFactory(**user_fields)
+    MembershipFactory(user=user, centre=centre, account_type=account_type)
+    return user
+
+
+@pytest.fixture
+def two_centres(db) -> TwoCentres:
+    alice_centre = CentreFactory(number=68999, name="Alice Academy")
+    charlie_centre = CentreFactory(number=12345, name="Charlie College")
+    alice = make_member(alice_centre, email="alice@alice.example", first_name="Alice")
+    charlie = make_member(
+        charlie_centre, email="charlie@charlie.example", first_name="Charlie"
+    )
+    alice_unit = UnitFactory(code="3700U1", title="Alicespecific Oracy")
+    TaskFactory(unit=alice_unit, number=1, max_mark=40)
+    charlie_unit = UnitFactory(code="3720U4", title="Charliespecific Literature")
+    TaskFactory(unit=charlie_unit, number=1, max_mark=60)
+    alice_candidate = CandidateFactory(
+        centre=alice_centre, number=1001, surname="Alicesurname", forename="Ann"
+    )
+    charlie_candidate = CandidateFactory(
+        centre=charlie_centre, number=2001, surname="Charliesurname", forename="Cai"
+    )
+    EntryFactory(candidate=alice_candidate, unit=alice_unit)
+    EntryFactory(candidate=charlie_candidate, unit=charlie_unit)
+    return TwoCentres(
+        alice=alice,
+        alice_centre=alice_centre,
+        alice_unit=alice_unit,
+        alice_candidate=alice_candidate,
+        charlie=charlie,
+        charlie_centre=charlie_centre,
+        charlie_unit=charlie_unit,
+        charlie_candidate=charlie_candidate,
+    )
+
+
+@pytest.fixture
+def alice_client(two_centres: TwoCentres) -> Client:
+    client = Client()
+    client.force_login(two_centres.alice)
+    return client
+
+
+@pytest.fixture
+def charlie_client(two_centres: TwoCentres) -> Client:
+    client = Client()
+    client.force_login(two_centres.charlie)
+    return client

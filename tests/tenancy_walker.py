@@ -1,0 +1,190 @@
+"""Walks every URL pattern as a member of another centre and reports anything that leaks.
+
+For each pattern the walker builds a URL naming Alice's objects and requests it, GET and POST,
+signed in as Charlie (an exams officer at another centre):
+
+- a pattern whose URL names a centre-owned object must answer Charlie exactly as it answers
+  for an object that does not exist (404, or 405 for a method the view never takes), while
+  Alice herself is not refused with 404 for the same URL (so the 404 comes from scoping);
+- no response to Charlie may contain Alice's data (her centre's name, her candidates' names,
+  her unit's title);
+- back-office (admin) URLs never answer a non-staff person with a page;
+- Alice's rows are unchanged afterwards.
+
+A URL keyword the walker does not know fails the walk: whoever adds a URL names its keywords
+below, saying whether they point at centre-owned data.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import AccessGrant, Membership
+from iamis.models import Candidate, Entry
+
+# keyword -> (value naming Alice's object, value naming nothing)
+CentreOwned = dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]
+CENTRE_OWNED_KWARGS: CentreOwned = {
+    "unit_id": (lambda w: w.alice_unit.public_id, lambda w: uuid.uuid4()),
+    "candidate_no": (lambda w: w.alice_candidate.number, lambda w: 9998),
+}
+
+# Keywords that do not name centre-owned data, with a value to put in the URL.
+OTHER_KWARGS: dict[str, Callable[[Any], Any]] = {
+    # Django admin: board staff only; pointed at Alice's candidate to be sure.
+    "app_label": lambda w: "iamis",
+    "model_name": lambda w: "candidate",
+    "object_id": lambda w: w.alice_candidate.pk,
+    "content_type_id": lambda w: 1,
+    "url": lambda w: "iamis/candidate/",
+    "id": lambda w: w.alice.pk,
+}
+# The back-office sign-in page is the one admin page anybody may see.
+ADMIN_PUBLIC = {"login"}
+
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+_CONVERTER = re.compile(r"(?<!P)<(?:\w+:)?(\w+)>")
+
+
+@dataclass(frozen=True)
+class Probe:
+    route: str
+    name: str
+    namespace: str
+    keywords: tuple[str, ...]
+
+    def build(self, values: dict[str, Any]) -> str:
+        path = _GROUP.sub(lambda m: str(values[m.group(1)]), self.route)
+        path = _CONVERTER.sub(lambda m: str(values[m.group(1)]), path)
+        path = path.replace("^", "").replace("$", "").replace("\\", "")
+        return "/" + path
+
+
+def iter_probes(urlconf: str | None = None) -> Iterator[Probe]:
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> Iterator[Probe]:
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                child_namespace = entry.namespace or namespace
+                yield from walk(entry.url_patterns, route, child_namespace)
+            elif isinstance(entry, URLPattern):
+                keywords = tuple(_CONVERTER.findall(route)) + tuple(
+                    _GROUP.findall(route)
+                )
+                yield Probe(route, entry.name or "", namespace, keywords)
+
+    yield from walk(get_resolver(urlconf).url_patterns, "", "")
+
+
+def _alice_markers(world: Any) -> list[str]:
+    return [
+        world.alice_centre.name,
+        world.alice_candidate.surname,
+        world.alice_candidate.surname.upper(),
+        world.alice_unit.title,
+        world.alice_unit.title.upper(),
+    ]
+
+
+def _alice_fingerprint(world: Any) -> tuple[Any, ...]:
+    centre = world.alice_centre
+    return (
+        list(Candidate.objects.filter(centre=centre).order_by("pk").values()),
+        list(Entry.objects.filter(centre=centre).order_by("pk").values()),
+        list(Membership.objects.filter(centre=centre).order_by("pk").values()),
+        list(
+            AccessGrant.objects.filter(membership__centre=centre)
+            .order_by("pk")
+            .values()
+        ),
+    )
+
+
+@dataclass
+class WalkReport:
+    probed: list[Probe]
+    problems: list[str]
+
+
+def walk_as_foreign_member(world: Any, urlconf: str | None = None) -> WalkReport:
+    charlie, alice = Client(), Client()
+    markers = _alice_markers(world)
+    before = _alice_fingerprint(world)
+    probed, problems = [], []
+
+    for probe in iter_probes(urlconf):
+        label = f"{probe.route} ({probe.namespace}:{probe.name})"
+        if not probe.name and probe.namespace != "admin":
+            problems.append(f"{label}: every URL pattern needs a name")
+        unknown = [
+            k
+            for k in probe.keywords
+            if k not in CENTRE_OWNED_KWARGS and k not in OTHER_KWARGS
+        ]
+        if unknown:
+            problems.append(
+                f"{label}: unknown URL keyword(s) {unknown}; declare them in "
+                "tests/tenancy_walker.py"
+            )
+            continue
+        owned = [k for k in probe.keywords if k in CENTRE_OWNED_KWARGS]
+        foreign_values = {
+            k: (
+                CENTRE_OWNED_KWARGS[k][0](world)
+                if k in owned
+                else OTHER_KWARGS[k](world)
+            )
+            for k in probe.keywords
+        }
+        missing_values = {
+            **foreign_values,
+            **{k: CENTRE_OWNED_KWARGS[k][1](world) for k in owned},
+        }
+        url = probe.build(foreign_values)
+        probed.append(probe)
+
+        for method in ("get", "post"):
+            charlie.force_login(world.charlie)
+            response = getattr(charlie, method)(url)
+            body = response.content.decode(errors="replace")
+            leaked = [m for m in markers if m in body]
+            if leaked:
+                problems.append(
+                    f"{label} {method.upper()}: shows Alice's data {leaked}"
+                )
+            if probe.namespace == "admin":
+                if response.status_code == 200 and probe.name not in ADMIN_PUBLIC:
+                    problems.append(
+                        f"{label} {method.upper()}: admin page for non-staff"
+                    )
+                continue
+            if owned:
+                charlie.force_login(world.charlie)
+                missing = getattr(charlie, method)(probe.build(missing_values))
+                if response.status_code != missing.status_code or (
+                    response.status_code not in (404, 405)
+                ):
+                    problems.append(
+                        f"{label} {method.upper()}: foreign object gave "
+                        f"{response.status_code}, missing object gave "
+                        f"{missing.status_code} (both must be 404)"
+                    )
+                if method == "get":
+                    alice.force_login(world.alice)
+                    own = alice.get(url)
+                    if own.status_code == 404:
+                        problems.append(
+                            f"{label}: Alice gets 404 for her own object, so the walk "
+                            "proves nothing; fix the keyword values"
+                        )
+
+    if _alice_fingerprint(world) != before:
+        problems.append("Alice's rows changed during the walk")
+    return WalkReport(probed=probed, problems=problems)

@@ -1,0 +1,1 @@
+"""Evidence files for sampled candidates; the models arrive with the uploads issue."""
