@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import (
@@ -99,6 +101,8 @@ class Membership(models.Model):
         ADMIN = "admin", _("Admin")
         USER = "user", _("User")
 
+    # Centre Users pages name a member by this id, never by a guessable number.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     centre = models.ForeignKey(
         "iamis.Centre", on_delete=models.CASCADE, related_name="memberships"
@@ -108,6 +112,11 @@ class Membership(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # IAMIS may be limited to chosen qualifications or units (none chosen: every unit).
+    iamis_qualifications = models.ManyToManyField(
+        "iamis.Qualification", blank=True, related_name="+"
+    )
+    iamis_units = models.ManyToManyField("iamis.Unit", blank=True, related_name="+")
 
     class Meta:
         ordering = ["centre", "user__email"]
@@ -172,3 +181,102 @@ class AccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership}: {self.get_area_display()}"
+
+
+class TOTPDevice(models.Model):
+    """A person's authenticator app; the shared secret is stored encrypted (accounts.mfa)."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="totp_device"
+    )
+    encrypted_secret = models.TextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last accepted time step: a code is refused unless its step is later (ASVS 6.5.1).
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    def __str__(self) -> str:
+        return f"Authenticator for {self.user}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the authenticator is lost; only its hash is kept."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=128)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"Recovery code for {self.user}"
+
+
+class Invite(models.Model):
+    """An invitation to join a centre; its link works once and expires after 7 days."""
+
+    VALID_FOR = timedelta(days=7)
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Invite sent")
+        ACCEPTED = "accepted", _("Active")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey(
+        "iamis.Centre", on_delete=models.CASCADE, related_name="invites"
+    )
+    email = models.EmailField(_("e-mail address"))
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    language = models.CharField(
+        _("language preference"), max_length=2, choices=User.Language, default="en"
+    )
+    account_type = models.CharField(
+        _("account type"), max_length=20, choices=Membership.AccountType
+    )
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # SHA-256 of the random token in the link; the token itself is never stored.
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("invite")
+        verbose_name_plural = _("invites")
+        indexes = [models.Index(fields=["centre", "email"], name="invite_centre_email")]
+
+    def __str__(self) -> str:
+        return f"Invite for {self.email} to {self.centre_id}"
+
+    def status_at(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if now >= self.expires_at:
+            return self.Status.EXPIRED
+        return self.Status.SENT
+
+    def is_usable_at(self, now: datetime) -> bool:
+        return self.status_at(now) == self.Status.SENT

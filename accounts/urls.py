@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from .views import sign_in
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("sign-in/", views.sign_in, name="sign_in"),
-    path("sign-out/", views.sign_out, name="sign_out"),
-    path("centre/", views.choose_centre, name="choose_centre"),
+    path("sign-in/", sign_in.sign_in, name="sign_in"),
+    path("sign-out/", sign_in.sign_out, name="sign_out"),
+    path("centre/", sign_in.choose_centre, name="choose_centre"),
+    path("users/", include("accounts.urls_centre_users")),
+    path("profile/", include("accounts.urls_profile")),
 ]

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import Invite, Membership, User
 from iamis.models import Candidate, Centre, Unit
+from portal.models import ExamsOfficerChange
 
 from .factories import (
     CandidateFactory,
@@ -37,6 +40,9 @@ class TwoCentres:
     alice_centre: Centre
     alice_unit: Unit
     alice_candidate: Candidate
+    alice_teacher: Membership
+    alice_invite: Invite
+    alice_eo_change: ExamsOfficerChange
     charlie: User
     charlie_centre: Centre
     charlie_unit: Unit
@@ -73,11 +79,39 @@ def two_centres(db) -> TwoCentres:
     )
     EntryFactory(candidate=alice_candidate, unit=alice_unit)
     EntryFactory(candidate=charlie_candidate, unit=charlie_unit)
+    alice_teacher = MembershipFactory(
+        centre=alice_centre,
+        user=UserFactory(email="teacher@alice.example", last_name="Aliceteacher"),
+    )
+    now = timezone.now()
+    alice_invite = Invite.objects.create(
+        centre=alice_centre,
+        email="invitee@alice.example",
+        first_name="Ivy",
+        last_name="Aliceinvitee",
+        account_type=Membership.AccountType.USER,
+        invited_by=alice,
+        token_hash="0" * 64,
+        sent_at=now,
+        expires_at=now + timedelta(days=7),
+    )
+    alice_eo_change = ExamsOfficerChange.objects.create(
+        source=ExamsOfficerChange.Source.PORTAL,
+        centre=alice_centre,
+        centre_number=alice_centre.number,
+        centre_name=alice_centre.name,
+        new_name="Eve Alicenewofficer",
+        new_email="eve@alice.example",
+        requested_by=alice,
+    )
     return TwoCentres(
         alice=alice,
         alice_centre=alice_centre,
         alice_unit=alice_unit,
         alice_candidate=alice_candidate,
+        alice_teacher=alice_teacher,
+        alice_invite=alice_invite,
+        alice_eo_change=alice_eo_change,
         charlie=charlie,
         charlie_centre=charlie_centre,
         charlie_unit=charlie_unit,

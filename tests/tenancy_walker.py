@@ -26,14 +26,18 @@ from typing import Any
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import AccessGrant, Membership
-from iamis.models import Candidate, Entry
+from accounts.models import AccessGrant, Invite, Membership
+from iamis.models import Candidate, Centre, Entry
+from portal.models import ExamsOfficerChange
 
 # keyword -> (value naming Alice's object, value naming nothing)
 CentreOwned = dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]
 CENTRE_OWNED_KWARGS: CentreOwned = {
     "unit_id": (lambda w: w.alice_unit.public_id, lambda w: uuid.uuid4()),
     "candidate_no": (lambda w: w.alice_candidate.number, lambda w: 9998),
+    # Centre Users: a membership or an invite of Alice's centre, by public id.
+    "member_id": (lambda w: w.alice_teacher.public_id, lambda w: uuid.uuid4()),
+    "invite_id": (lambda w: w.alice_invite.public_id, lambda w: uuid.uuid4()),
 }
 
 # Keywords that do not name centre-owned data, with a value to put in the URL.
@@ -45,6 +49,9 @@ OTHER_KWARGS: dict[str, Callable[[Any], Any]] = {
     "content_type_id": lambda w: 1,
     "url": lambda w: "iamis/candidate/",
     "id": lambda w: w.alice.pk,
+    # The status page of a change-of-exams-officer request is reached by its unguessable
+    # id (the public form's sender has no account), so it must show no centre details.
+    "change_id": lambda w: w.alice_eo_change.public_id,
 }
 # The back-office sign-in page is the one admin page anybody may see.
 ADMIN_PUBLIC = {"login"}
@@ -90,6 +97,12 @@ def _alice_markers(world: Any) -> list[str]:
         world.alice_candidate.surname.upper(),
         world.alice_unit.title,
         world.alice_unit.title.upper(),
+        world.alice_teacher.user.email,
+        world.alice_teacher.user.last_name,
+        world.alice_invite.email,
+        world.alice_invite.last_name,
+        world.alice_eo_change.new_name,
+        world.alice_eo_change.new_email,
     ]
 
 
@@ -104,6 +117,9 @@ def _alice_fingerprint(world: Any) -> tuple[Any, ...]:
             .order_by("pk")
             .values()
         ),
+        list(Invite.objects.filter(centre=centre).order_by("pk").values()),
+        list(ExamsOfficerChange.objects.filter(centre=centre).order_by("pk").values()),
+        list(Centre.objects.filter(pk=centre.pk).values()),
     )
 
 

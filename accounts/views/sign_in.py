@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from common.tenancy import choose_membership
 
-from .forms import ChooseCentreForm, SignInForm
-from .selectors import memberships_for
+from accounts.forms import ChooseCentreForm, SignInForm
+from accounts.selectors import memberships_for
 
 
 class SignInView(auth_views.LoginView):
@@ -45,3 +45,10 @@ def choose_centre(request: HttpRequest) -> HttpResponse:
         "accounts/choose_centre.html",
         {"form": form, "next": _safe_next(request)},
     )
+
+
+def locked_out(
+    request: HttpRequest, credentials: object = None, *args: object, **kwargs: object
+) -> HttpResponse:
+    """django-axes calls this when a sign-in is refused because of too many failures."""
+    return render(request, "accounts/locked_out.html", status=429)

@@ -1,0 +1,87 @@
+"""Requests centres make of the board: change of exams officer."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ExamsOfficerChange(models.Model):
+    """A change of exams officer, raised in Portal (with access) or by the public form.
+
+    Board staff run a security check, then confirm (the new exams officer is invited) or
+    reject. Whoever asked can see the status.
+    """
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", _("Manage Centre (with Portal access)")
+        PUBLIC_FORM = "public_form", _("Public form (without Portal access)")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received: awaiting the board's security check")
+        CHECKED = "checked", _("Security check passed: awaiting confirmation")
+        CONFIRMED = (
+            "confirmed",
+            _("Confirmed: an invite has been sent to the new exams officer"),
+        )
+        REJECTED = "rejected", _("Rejected")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(max_length=20, choices=Source)
+    status = models.CharField(max_length=20, choices=Status, default=Status.RECEIVED)
+    centre = models.ForeignKey(
+        "iamis.Centre",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exams_officer_changes",
+        help_text=_(
+            "Known for Portal requests; matched by board staff for the public form."
+        ),
+    )
+    centre_number = models.PositiveIntegerField(_("centre number"))
+    centre_name = models.CharField(_("centre name"), max_length=200)
+    new_name = models.CharField(_("new exams officer name"), max_length=200)
+    new_email = models.EmailField(_("new exams officer e-mail address"))
+    sender_name = models.CharField(_("your name"), max_length=200, blank=True)
+    sender_role = models.CharField(_("your role"), max_length=200, blank=True)
+    sender_email = models.EmailField(_("your e-mail address"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    board_note = models.TextField(_("note from the board"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("change of exams officer")
+        verbose_name_plural = _("changes of exams officer")
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="eo_change_queue")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_number:05d} {self.centre_name}: {self.new_name}"

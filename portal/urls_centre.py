@@ -1,0 +1,7 @@
+"""Manage Centre and change of exams officer."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
