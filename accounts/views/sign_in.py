@@ -7,10 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from common.tenancy import choose_membership
-
 from accounts.forms import ChooseCentreForm, SignInForm
 from accounts.selectors import memberships_for
+from common.tenancy import choose_membership
 
 
 class SignInView(auth_views.LoginView):

@@ -1,0 +1,226 @@
+"""Invites: single-use links, valid for 7 days, to join a centre.
+
+The link carries a random token; only its SHA-256 is stored. Accepting an invite for an e-mail
+that already has an account adds a membership to that account instead of a second user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from iamis.models import Centre
+
+from .models import Invite, Membership, User
+
+
+@dataclass(frozen=True)
+class SentInvite:
+    invite: Invite
+    link: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _link(request: HttpRequest | None, token: str) -> str:
+    path = reverse("accounts:invite_accept", args=[token])
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _send_email(invite: Invite, link: str) -> None:
+    with translation.override(invite.language):
+        context = {"invite": invite, "link": link, "centre": invite.centre}
+        subject = _("You have been invited to the Internal Assessment Portal")
+        text = render_to_string("accounts/email/invite.txt", context)
+        html = render_to_string("accounts/email/invite.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[invite.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def _issue_token(invite: Invite) -> str:
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invite.token_hash = _hash(token)
+    invite.sent_at = now
+    invite.expires_at = now + Invite.VALID_FOR
+    return token
+
+
+def invite_send(
+    *,
+    centre: Centre,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    account_type: str,
+    invited_by: User | None,
+    request: HttpRequest | None = None,
+) -> SentInvite:
+    """Invite someone to the centre and e-mail them the link.
+
+    Refused when they are already an active member; an earlier unused invite for the same
+    address at this centre is revoked, so only the newest link works.
+    """
+    email = email.strip().lower()
+    if Membership.objects.filter(
+        centre=centre, user__email__iexact=email, is_active=True
+    ).exists():
+        raise ValidationError(
+            _("%(email)s already has an account at this centre.") % {"email": email}
+        )
+    with transaction.atomic():
+        now = timezone.now()
+        Invite.objects.filter(
+            centre=centre,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(revoked_at=now)
+        invite = Invite(
+            centre=centre,
+            email=email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            language=language,
+            account_type=account_type,
+            invited_by=invited_by,
+        )
+        token = _issue_token(invite)
+        invite.full_clean()
+        invite.save()
+        audit_record(
+            action=AuditEvent.Action.INVITE_SENT,
+            actor=invited_by,
+            centre=centre,
+            target=email,
+            request=request,
+            account_type=account_type,
+        )
+        link = _link(request, token)
+        transaction.on_commit(lambda: _send_email(invite, link))
+    return SentInvite(invite=invite, link=link)
+
+
+def invite_resend(
+    *, invite: Invite, acting_user: User, request: HttpRequest | None = None
+) -> SentInvite:
+    """A fresh link and 7 more days; the old link stops working."""
+    if invite.accepted_at is not None or invite.revoked_at is not None:
+        raise ValidationError(_("This invite has already been used or revoked."))
+    with transaction.atomic():
+        token = _issue_token(invite)
+        invite.save(update_fields=["token_hash", "sent_at", "expires_at"])
+        audit_record(
+            action=AuditEvent.Action.INVITE_RESENT,
+            actor=acting_user,
+            centre=invite.centre,
+            target=invite.email,
+            request=request,
+        )
+        link = _link(request, token)
+        transaction.on_commit(lambda: _send_email(invite, link))
+    return SentInvite(invite=invite, link=link)
+
+
+def invite_revoke(
+    *, invite: Invite, acting_user: User, request: HttpRequest | None = None
+) -> Invite:
+    if invite.accepted_at is not None:
+        raise ValidationError(_("This invite has already been accepted."))
+    if invite.revoked_at is None:
+        invite.revoked_at = timezone.now()
+        invite.save(update_fields=["revoked_at"])
+        audit_record(
+            action=AuditEvent.Action.INVITE_REVOKED,
+            actor=acting_user,
+            centre=invite.centre,
+            target=invite.email,
+            request=request,
+        )
+    return invite
+
+
+def invite_for_token(token: str) -> Invite | None:
+    """The invite a link names, if it can still be used."""
+    invite = (
+        Invite.objects.select_related("centre").filter(token_hash=_hash(token)).first()
+    )
+    if invite is None or not invite.is_usable_at(timezone.now()):
+        return None
+    return invite
+
+
+def invite_accept(
+    *, token: str, password: str | None, request: HttpRequest | None = None
+) -> User:
+    """Use the invite once: create (or reuse) the account and add the membership.
+
+    `password` is required for a new account and ignored for an existing one (that person
+    keeps their password and authenticator). An exams-officer invite makes the newcomer the
+    centre's exams officer; the previous one becomes an Admin account.
+    """
+    with transaction.atomic():
+        invite = (
+            Invite.objects.select_for_update()
+            .select_related("centre")
+            .filter(token_hash=_hash(token))
+            .first()
+        )
+        if invite is None or not invite.is_usable_at(timezone.now()):
+            raise ValidationError(
+                _("This invite link has expired or has already been used.")
+            )
+        user = User.objects.filter(email__iexact=invite.email).first()
+        if user is None:
+            if not password:
+                raise ValidationError(_("Choose a password."))
+            user = User.objects.create_user(
+                invite.email,
+                password,
+                first_name=invite.first_name,
+                last_name=invite.last_name,
+                language=invite.language,
+            )
+        if invite.account_type == Membership.AccountType.EXAMS_OFFICER:
+            Membership.objects.filter(
+                centre=invite.centre,
+                account_type=Membership.AccountType.EXAMS_OFFICER,
+                is_active=True,
+            ).exclude(user=user).update(account_type=Membership.AccountType.ADMIN)
+            centre = invite.centre
+            centre.exams_officer_name = (
+                f"{invite.first_name} {invite.last_name}".strip()
+            )
+            centre.exams_officer_email = invite.email
+            centre.save(update_fields=["exams_officer_name", "exams_officer_email"])
+        Membership.objects.update_or_create(
+            user=user,
+            centre=invite.centre,
+            defaults={"account_type": invite.account_type, "is_active": True},
+        )
+        invite.accepted_at = timezone.now()
+        invite.save(update_fields=["accepted_at"])
+        audit_record(
+            action=AuditEvent.Action.INVITE_ACCEPTED,
+            actor=user,
+            centre=invite.centre,
+            target=invite.email,
+            request=request,
+        )
+    return user
