@@ -52,6 +52,9 @@ OTHER_KWARGS: dict[str, Callable[[Any], Any]] = {
     # The status page of a change-of-exams-officer request is reached by its unguessable
     # id (the public form's sender has no account), so it must show no centre details.
     "change_id": lambda w: w.alice_eo_change.public_id,
+    # Invite and password-reset links carry secret tokens; a guessed one shows nothing.
+    "token": lambda w: "not-a-real-token",
+    "uidb64": lambda w: "MQ",
 }
 # The back-office sign-in page is the one admin page anybody may see.
 ADMIN_PUBLIC = {"login"}

@@ -51,3 +51,18 @@ def locked_out(
 ) -> HttpResponse:
     """django-axes calls this when a sign-in is refused because of too many failures."""
     return render(request, "accounts/locked_out.html", status=429)
+
+
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Placeholder until the sign-in flow lands: the link is checked, nothing else."""
+    from accounts.invites import invite_for_token
+
+    invite = invite_for_token(token)
+    return render(
+        request,
+        "accounts/invite_invalid.html"
+        if invite is None
+        else "accounts/invite_accept.html",
+        {"invite": invite},
+        status=404 if invite is None else 200,
+    )
