@@ -3,25 +3,93 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import password_validation
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Membership
 
 
-class SignInForm(AuthenticationForm):
-    username = forms.EmailField(
+class EmailStepForm(forms.Form):
+    email = forms.EmailField(
         label=_("Email address"),
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
-    error_messages = {
-        # Same message whether or not the address exists (no account enumeration).
-        "invalid_login": _(
-            "The email address or password is not right. Check them and try again."
+
+
+class PasswordStepForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autofocus": True, "autocomplete": "current-password"}
         ),
-        "inactive": _("This account has been closed. Ask your exams officer."),
-    }
+    )
+
+
+class CodeStepForm(forms.Form):
+    code = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=7,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].replace(" ", "")
+        if len(code) != 6 or not code.isdigit():
+            raise forms.ValidationError(
+                _("Enter the 6 digits your authenticator app shows.")
+            )
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label=_("Recovery code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class NewPasswordForm(forms.Form):
+    """Choose a password (invite acceptance); Django's validators apply."""
+
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters; not a common password or just numbers."),
+    )
+    password2 = forms.CharField(
+        label=_("Type the password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif first:
+            from .models import User
+
+            try:
+                password_validation.validate_password(first, User(email=self.email))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
 
 
 class MembershipChoiceField(forms.ModelChoiceField):

@@ -224,3 +224,27 @@ def invite_accept(
             request=request,
         )
     return user
+
+
+def exams_officer_hand_over(*, centre: Centre, user: User, name: str) -> Membership:
+    """Make `user` the centre's exams officer; the previous one becomes an Admin account.
+
+    The centre record's exams officer name and e-mail follow. Call inside a transaction.
+    """
+    Membership.objects.filter(
+        centre=centre,
+        account_type=Membership.AccountType.EXAMS_OFFICER,
+        is_active=True,
+    ).exclude(user=user).update(account_type=Membership.AccountType.ADMIN)
+    membership, _created = Membership.objects.update_or_create(
+        user=user,
+        centre=centre,
+        defaults={
+            "account_type": Membership.AccountType.EXAMS_OFFICER,
+            "is_active": True,
+        },
+    )
+    centre.exams_officer_name = " ".join(name.split())
+    centre.exams_officer_email = user.email
+    centre.save(update_fields=["exams_officer_name", "exams_officer_email"])
+    return membership

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from .views import profile
+
+urlpatterns = [
+    path("", profile.profile, name="profile"),
+    path("password/", profile.password_change, name="password_change"),
+    path(
+        "authenticator/",
+        profile.replace_authenticator,
+        name="replace_authenticator",
+    ),
+]

@@ -114,3 +114,16 @@ def grant_required(area: str) -> Callable[[ViewFunc], ViewFunc]:
         return wrapper
 
     return decorator
+
+
+def centre_admin_required(view: ViewFunc) -> ViewFunc:
+    """Exams officer or Admin account of the active centre; User accounts get 403."""
+
+    @centre_member_required
+    @wraps(view)
+    def wrapper(request: CentreRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.membership.is_centre_admin:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

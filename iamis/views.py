@@ -19,7 +19,7 @@ iamis_required = grant_required(AccessGrant.Area.IAMIS)
 @require_safe
 @iamis_required
 def index(request: CentreRequest) -> HttpResponse:
-    units = list(selectors.units_for_centre(centre=request.centre))
+    units = list(selectors.units_for_member(membership=request.membership))
     series_groups = [
         (series, list(group))
         for series, group in groupby(units, key=lambda u: u.series)
@@ -30,7 +30,7 @@ def index(request: CentreRequest) -> HttpResponse:
 @require_safe
 @iamis_required
 def unit_entries(request: CentreRequest, unit_id: UUID) -> HttpResponse:
-    unit = selectors.access_unit(centre=request.centre, unit_id=unit_id)
+    unit = selectors.access_unit(membership=request.membership, unit_id=unit_id)
     entries = selectors.unit_entries(centre=request.centre, unit=unit)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
@@ -44,9 +44,11 @@ def unit_entries(request: CentreRequest, unit_id: UUID) -> HttpResponse:
 @iamis_required
 def candidate_detail(request: CentreRequest, candidate_no: int) -> HttpResponse:
     candidate = selectors.access_candidate(
-        centre=request.centre, candidate_no=candidate_no
+        membership=request.membership, candidate_no=candidate_no
     )
-    entries = selectors.candidate_entries(centre=request.centre, candidate=candidate)
+    entries = selectors.candidate_entries(
+        membership=request.membership, candidate=candidate
+    )
     return render(
         request,
         "iamis/candidate_detail.html",

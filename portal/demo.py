@@ -10,11 +10,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import AccessGrant, Membership, User
+from accounts import mfa
+from accounts.models import AccessGrant, Membership, TOTPDevice, User
 from iamis.models import Candidate, Centre, Entry, Qualification, Series, Task, Unit
 
 DEMO_PASSWORD = "Demo-Portal-2027"  # noqa: S105 - printed on purpose for the demo
+# Every demo account's authenticator shares this published key, so a tester can add it to
+# any authenticator app (or run `manage.py demo_code`). Never used outside the demo data.
+DEMO_TOTP_SECRET = "IAMISDEMOPORTALKEYFORTRYINGITOUT"  # noqa: S105
 
 _SURNAMES = [
     "Jones", "Williams", "Davies", "Evans", "Thomas", "Roberts", "Hughes", "Lewis",
@@ -108,6 +113,11 @@ def _user(
             is_staff=staff,
             is_superuser=staff,
             is_moderator=moderator,
+        )
+        TOTPDevice.objects.create(
+            user=user,
+            encrypted_secret=mfa.seal(DEMO_TOTP_SECRET),
+            confirmed_at=timezone.now(),
         )
     return user
 

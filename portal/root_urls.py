@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, reverse
+
+from portal.views.language import set_language
+
+
+def _board_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The back office signs in through the Portal's own sign-in, so MFA always applies."""
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect_to_login(target, login_url=reverse("accounts:sign_in"))
+
+
+admin.site.login = _board_sign_in  # type: ignore[method-assign]
+admin.site.site_header = "Internal Assessment Portal: board back office"
 
 urlpatterns = [
     path("", include("portal.urls")),
     path("accounts/", include("accounts.urls")),
     path("iamis/", include("iamis.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("board/", admin.site.urls),
 ]

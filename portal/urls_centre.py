@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from .views import centre
+
+urlpatterns = [
+    path("", centre.manage_centre, name="manage_centre"),
+    path("exams-officer-change/", centre.eo_change_public, name="eo_change_public"),
+    path(
+        "exams-officer-change/<uuid:change_id>/",
+        centre.eo_change_status,
+        name="eo_change_status",
+    ),
+]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -20,6 +21,14 @@ from .factories import (
     UnitFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The suite's cache is a real Redis database: start every test from nothing.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

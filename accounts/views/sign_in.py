@@ -1,34 +1,315 @@
+"""Sign-in as Portal does it: e-mail, then password, then a 6-digit code.
+
+A person is only signed in (Django's `login`) once the authenticator code, a recovery code or
+a first-time enrolment has succeeded; until then the session holds a pending sign-in that no
+page other than these steps accepts. The session id changes after the password and again
+at `login` (ASVS 7.2.4).
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import ChooseCentreForm, SignInForm
+from accounts import mfa
+from accounts.forms import (
+    ChooseCentreForm,
+    CodeStepForm,
+    EmailStepForm,
+    NewPasswordForm,
+    PasswordStepForm,
+    RecoveryCodeForm,
+)
+from accounts.invites import invite_accept as accept_invite
+from accounts.invites import invite_for_token
+from accounts.middleware import LAST_SEEN, SIGNED_IN_AT
+from accounts.models import Membership, User
 from accounts.selectors import memberships_for
+from audit.models import AuditEvent
+from audit.services import audit_record
 from common.tenancy import choose_membership
 
+PENDING_EMAIL = "signin_email"
+PENDING_USER = "signin_user_id"
+PENDING_NEXT = "signin_next"
+ENROL_SECRET = "enrol_secret"  # noqa: S105 - a session key, not a secret
+FRESH_CODES = "fresh_recovery_codes"
 
-class SignInView(auth_views.LoginView):
-    template_name = "accounts/sign_in.html"
-    form_class = SignInForm
-    redirect_authenticated_user = True
+# The code step has no django-axes behind it: throttle it here (ASVS 2.2.1).
+CODE_FAILURE_LIMIT = 5
+CODE_LOCK_SECONDS = 15 * 60
+
+ModelBackend = "django.contrib.auth.backends.ModelBackend"
 
 
-sign_in = SignInView.as_view()
-sign_out = auth_views.LogoutView.as_view()
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
+def _safe_next(request: HttpRequest, value: str | None = None) -> str:
+    target = value or request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
     return ""
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    user_id = request.session.get(PENDING_USER)
+    if user_id is None:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def _clear_pending(request: HttpRequest) -> None:
+    for key in (PENDING_EMAIL, PENDING_USER, PENDING_NEXT, ENROL_SECRET):
+        request.session.pop(key, None)
+
+
+def _complete_sign_in(request: HttpRequest, user: User, *, how: str) -> str:
+    """Sign the person in for real; returns where they were going."""
+    target = _safe_next(request, request.session.get(PENDING_NEXT))
+    _clear_pending(request)
+    login(request, user, backend=ModelBackend)
+    now = _now_seconds()
+    request.session[SIGNED_IN_AT] = now
+    request.session[LAST_SEEN] = now
+    cache.delete(_code_failures_key(user))
+    audit_record(
+        action=AuditEvent.Action.SIGN_IN, actor=user, request=request, method=how
+    )
+    return target or reverse("portal:home")
+
+
+def _in_their_language(response: HttpResponse, user: User) -> HttpResponse:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        user.language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+def _now_seconds() -> int:
+    return int(timezone.now().timestamp())
+
+
+def _code_failures_key(user: User) -> str:
+    return f"signin-code-failures:{user.pk}"
+
+
+def _code_locked(user: User) -> bool:
+    return int(cache.get(_code_failures_key(user), 0)) >= CODE_FAILURE_LIMIT
+
+
+def _count_code_failure(request: HttpRequest, user: User) -> None:
+    key = _code_failures_key(user)
+    cache.add(key, 0, CODE_LOCK_SECONDS)
+    failures = cache.incr(key)
+    audit_record(
+        action=AuditEvent.Action.SIGN_IN_FAILED,
+        actor_email=user.email,
+        request=request,
+        stage="code",
+    )
+    if failures == CODE_FAILURE_LIMIT:
+        audit_record(
+            action=AuditEvent.Action.LOCKED_OUT,
+            actor_email=user.email,
+            request=request,
+            stage="code",
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Step 1: the e-mail address (nothing is said about whether it has an account)."""
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request) or "portal:home")
+    form = EmailStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _clear_pending(request)
+        request.session[PENDING_EMAIL] = form.cleaned_data["email"].strip().lower()
+        request.session[PENDING_NEXT] = _safe_next(request)
+        return redirect("accounts:sign_in_password")
+    reason = request.GET.get("reason")
+    return render(
+        request,
+        "accounts/sign_in.html",
+        {"form": form, "next": _safe_next(request), "reason": reason},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_password(request: HttpRequest) -> HttpResponse:
+    """Step 2: the password; django-axes counts failures and locks (e-mail, IP) pairs."""
+    email = request.session.get(PENDING_EMAIL)
+    if not email:
+        return redirect("accounts:sign_in")
+    form = PasswordStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, username=email, password=form.cleaned_data["password"]
+        )
+        if getattr(request, "axes_locked_out", False):
+            audit_record(
+                action=AuditEvent.Action.LOCKED_OUT, actor_email=email, request=request
+            )
+            return locked_out(request)
+        if user is None:
+            audit_record(
+                action=AuditEvent.Action.SIGN_IN_FAILED,
+                actor_email=email,
+                request=request,
+                stage="password",
+            )
+            form.add_error(
+                None,
+                _(
+                    "The email address or password is not right. Check them and try again."
+                ),
+            )
+        else:
+            request.session.cycle_key()
+            request.session[PENDING_USER] = user.pk
+            if mfa.user_has_mfa(user):
+                return redirect("accounts:sign_in_code")
+            return redirect("accounts:enrol")
+    return render(
+        request, "accounts/sign_in_password.html", {"form": form, "email": email}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    """Step 3: a code from the authenticator, or one of the recovery codes."""
+    user = _pending_user(request)
+    device = mfa.confirmed_device(user) if user else None
+    if user is None or device is None:
+        return redirect("accounts:sign_in")
+    if _code_locked(user):
+        return locked_out(request)
+    use_recovery = request.GET.get("recovery") == "1" or "recovery_code" in request.POST
+    form: CodeStepForm | RecoveryCodeForm
+    if use_recovery:
+        form = RecoveryCodeForm(request.POST or None)
+    else:
+        form = CodeStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if isinstance(form, RecoveryCodeForm):
+            if mfa.recovery_code_use(
+                user=user, code=form.cleaned_data["recovery_code"]
+            ):
+                audit_record(
+                    action=AuditEvent.Action.RECOVERY_CODE_USED,
+                    actor=user,
+                    request=request,
+                    left=mfa.recovery_codes_left(user=user),
+                )
+                target = _complete_sign_in(request, user, how="recovery_code")
+                return _in_their_language(redirect(target), user)
+            form.add_error(
+                "recovery_code",
+                _("That recovery code is not right or was used before."),
+            )
+        elif mfa.totp_verify(device=device, code=form.cleaned_data["code"]):
+            target = _complete_sign_in(request, user, how="totp")
+            return _in_their_language(redirect(target), user)
+        else:
+            form.add_error(
+                "code",
+                _("That code is not right. Wait for a new code and enter it."),
+            )
+        _count_code_failure(request, user)
+        if _code_locked(user):
+            return locked_out(request)
+    return render(
+        request,
+        "accounts/sign_in_code.html",
+        {"form": form, "use_recovery": use_recovery},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest) -> HttpResponse:
+    """First sign-in: set up an authenticator app, confirm it with a code."""
+    user = _pending_user(request)
+    if user is None or mfa.user_has_mfa(user):
+        return redirect("accounts:sign_in")
+    sealed = request.session.get(ENROL_SECRET)
+    if sealed is None:
+        sealed = mfa.seal(mfa.new_secret())
+        request.session[ENROL_SECRET] = sealed
+    secret = mfa.unseal(sealed)
+    form = CodeStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.device_enrol(user=user, secret=secret, code=form.cleaned_data["code"]):
+            audit_record(
+                action=AuditEvent.Action.MFA_ENROLLED, actor=user, request=request
+            )
+            codes = mfa.recovery_codes_issue(user=user)
+            target = _complete_sign_in(request, user, how="enrolment")
+            request.session[FRESH_CODES] = codes
+            query = urlencode({"next": target})
+            return _in_their_language(
+                redirect(f"{reverse('accounts:recovery_codes')}?{query}"), user
+            )
+        form.add_error(
+            "code",
+            _(
+                "That code is not right. Check that the app shows a code for this "
+                "account and that your phone's clock is set automatically."
+            ),
+        )
+    uri = mfa.provisioning_uri(user=user, secret=secret)
+    return render(
+        request,
+        "accounts/enrol.html",
+        {
+            "form": form,
+            "qr_svg": mfa.qr_svg(uri),
+            "manual_key": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """The ten recovery codes, shown once right after they are made."""
+    codes = request.session.pop(FRESH_CODES, None)
+    if not codes:
+        return redirect(_safe_next(request) or "portal:home")
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next": _safe_next(request) or reverse("portal:home")},
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit_record(
+            action=AuditEvent.Action.SIGN_OUT,
+            actor=request.user,
+            request=request,
+        )
+    logout(request)
+    return redirect("accounts:sign_in")
 
 
 @login_required
@@ -46,23 +327,65 @@ def choose_centre(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Open an invite link: a newcomer chooses a password and sets up MFA; someone with
+    an account already (at another centre) signs in and joins."""
+    invite = invite_for_token(token)
+    if invite is None:
+        return render(request, "accounts/invite_invalid.html", status=404)
+    existing = User.objects.filter(email__iexact=invite.email).first()
+    context: dict[str, Any] = {"invite": invite, "existing": existing}
+    if existing is not None:
+        signed_in_as_invitee = (
+            request.user.is_authenticated and request.user.pk == existing.pk
+        )
+        if request.method == "POST" and signed_in_as_invitee:
+            accept_invite(token=token, password=None, request=request)
+            membership = Membership.objects.get(user=existing, centre=invite.centre)
+            choose_membership(request, membership)
+            messages.success(
+                request,
+                _("You have joined %(centre)s.") % {"centre": invite.centre.name},
+            )
+            return redirect("portal:home")
+        context["signed_in_as_invitee"] = signed_in_as_invitee
+        context["sign_in_url"] = f"{reverse('accounts:sign_in')}?next={request.path}"
+        return render(request, "accounts/invite_existing.html", context)
+
+    form = NewPasswordForm(request.POST or None, email=invite.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accept_invite(
+                token=token, password=form.cleaned_data["password1"], request=request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if request.user.is_authenticated:
+                logout(request)
+            request.session.cycle_key()
+            request.session[PENDING_USER] = user.pk
+            return redirect("accounts:enrol")
+    context["form"] = form
+    return render(request, "accounts/invite_accept.html", context)
+
+
 def locked_out(
     request: HttpRequest, credentials: object = None, *args: object, **kwargs: object
 ) -> HttpResponse:
-    """django-axes calls this when a sign-in is refused because of too many failures."""
+    """Too many failures (django-axes for passwords, our own count for codes)."""
     return render(request, "accounts/locked_out.html", status=429)
 
 
-def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
-    """Placeholder until the sign-in flow lands: the link is checked, nothing else."""
-    from accounts.invites import invite_for_token
-
-    invite = invite_for_token(token)
-    return render(
-        request,
-        "accounts/invite_invalid.html"
-        if invite is None
-        else "accounts/invite_accept.html",
-        {"invite": invite},
-        status=404 if invite is None else 200,
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The e-mail address django-axes counts failures against (lower case, as stored)."""
+    # authenticate() passes the address as "email" (the user model's USERNAME_FIELD) or
+    # "username", depending on the caller; the session knows it during our own sign-in.
+    given = credentials or {}
+    username = (
+        given.get("email")
+        or given.get("username")
+        or request.session.get(PENDING_EMAIL)
     )
+    return str(username or "").strip().lower()

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.accounts.mfa_helpers import give_authenticator
 from tests.factories import PASSWORD
 
 
@@ -12,12 +13,16 @@ from tests.factories import PASSWORD
 def test_exams_officer_signs_in_and_reaches_the_marks_pages(
     live_server, page: Page, two_centres
 ):
+    totp = give_authenticator(two_centres.alice)
     page.goto(f"{live_server.url}/")
 
     expect(page).to_have_url(re.compile(r"/accounts/sign-in/"))
     page.get_by_label("Email address").fill("alice@alice.example")
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("6-digit code").fill(totp.now())
+    page.get_by_role("button", name="Verify").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Alice Academy (68999)")
     page.get_by_role("link", name="Internal Assessment Marks/Outcomes").click()

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import io
 
+import pyotp
 import pytest
 from django.core.management import call_command
 
 from accounts.models import Membership, User
 from iamis.models import Candidate, Entry, Unit
-from portal.demo import DEMO_PASSWORD
+from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 @pytest.mark.django_db
@@ -65,11 +66,25 @@ def test_loading_the_demo_twice_changes_nothing():
 def test_demo_users_sign_in(client):
     call_command("demo_data", stdout=io.StringIO())
 
+    client.post("/accounts/sign-in/", {"email": "teacher.ab@bryn-glas.example"})
+    client.post("/accounts/sign-in/password/", {"password": DEMO_PASSWORD})
     response = client.post(
-        "/accounts/sign-in/",
-        {"username": "teacher.ab@bryn-glas.example", "password": DEMO_PASSWORD},
+        "/accounts/sign-in/code/",
+        {"code": pyotp.TOTP(DEMO_TOTP_SECRET).now()},
         follow=True,
     )
 
     assert "Ysgol Bryn Glas (68999)" in response.text
     assert "Internal Assessment Marks/Outcomes" in response.text
+
+
+@pytest.mark.django_db
+def test_board_staff_reach_the_back_office_only_through_the_portal_sign_in(client):
+    call_command("demo_data", stdout=io.StringIO())
+
+    response = client.get("/board/")
+
+    assert response.status_code == 302
+    login = client.get(response.url)
+    assert login.status_code == 302
+    assert login.url.startswith("/accounts/sign-in/")

@@ -50,7 +50,7 @@ print(json.dumps({
     "mailer": settings.MAILERS["default"]["BACKEND"],
     "session_cookie": settings.SESSION_COOKIE_NAME,
     "csrf_cookie": settings.CSRF_COOKIE_NAME,
-    "idle_seconds": settings.SESSION_COOKIE_AGE,
+    "idle_seconds": settings.SESSION_IDLE_SECONDS,
     "csp": bool(settings.SECURE_CSP),
 }))
 """

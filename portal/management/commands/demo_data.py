@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from portal.demo import DEMO_PASSWORD, load_demo_data
+from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo_data
 
 
 class Command(BaseCommand):
@@ -24,3 +24,8 @@ class Command(BaseCommand):
         for account in accounts:
             self.stdout.write(f"  {account.email.ljust(width)}  {account.role}")
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Authenticator key for every demo account: {DEMO_TOTP_SECRET} "
+            "(add it to an authenticator app, or run "
+            "'.venv/bin/python manage.py demo_code' for the current 6-digit code)"
+        )

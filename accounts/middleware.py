@@ -1,0 +1,47 @@
+"""Session lifetime: 20 minutes idle and 12 hours in all (ASVS 7.3.1, 7.3.2).
+
+Django's cookie age alone cannot tell "idle" from "too old", nor tell the person why they
+were signed out; this middleware keeps both times in the session and says which ended it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN = "last_seen"
+
+
+class SessionLifetimeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(timezone.now().timestamp())
+            session = request.session
+            signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+            last_seen = session.get(LAST_SEEN, now)
+            reason = None
+            if now - last_seen > settings.SESSION_IDLE_SECONDS:
+                reason = "idle"
+            elif now - signed_in_at > settings.SESSION_ABSOLUTE_SECONDS:
+                reason = "expired"
+            if reason is not None:
+                logout(request)
+                query = urlencode({"reason": reason, "next": request.get_full_path()})
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = f"{reverse('accounts:sign_in')}?{query}"
+                    return response
+                return redirect(f"{reverse('accounts:sign_in')}?{query}")
+            session[LAST_SEEN] = now
+        return self.get_response(request)

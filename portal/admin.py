@@ -1,0 +1,152 @@
+"""The board's queue of change-of-exams-officer requests.
+
+Decisions are admin actions that call portal.services, so the order (received -> checked ->
+confirmed, or rejected while open) and the audit trail are kept in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import services
+from .models import ExamsOfficerChange
+
+Decide = Callable[..., object]
+
+
+def _decide_each(
+    request: HttpRequest,
+    queryset: QuerySet[ExamsOfficerChange],
+    decide: Decide,
+    done: str,
+) -> None:
+    decided = 0
+    for change in queryset.select_related("centre"):
+        try:
+            decide(change=change, acting_user=request.user, request=request)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(
+                    request,
+                    _("%(change)s: %(message)s")
+                    % {"change": change, "message": message},
+                )
+        else:
+            decided += 1
+    if decided:
+        messages.success(request, done % {"count": decided})
+
+
+@admin.register(ExamsOfficerChange)
+class ExamsOfficerChangeAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "centre_number",
+        "centre_name",
+        "new_name",
+        "new_email",
+        "source",
+        "status",
+        "centre",
+    ]
+    list_filter = ["status", "source"]
+    list_select_related = ["centre"]
+    search_fields = [
+        "=centre_number",
+        "centre_name",
+        "new_name",
+        "new_email",
+        "sender_email",
+    ]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["centre"]
+    actions = ["security_check_passed", "confirm_and_invite", "reject"]
+    # The status and who decided only change through the actions below.
+    readonly_fields = [
+        "public_id",
+        "source",
+        "status",
+        "centre_number",
+        "centre_name",
+        "new_name",
+        "new_email",
+        "sender_name",
+        "sender_role",
+        "sender_email",
+        "requested_by",
+        "checked_by",
+        "checked_at",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    ]
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ExamsOfficerChange | None = None
+    ) -> list[str]:
+        readonly = list(self.readonly_fields)
+        # Board staff match a public-form request to its centre before confirming it;
+        # a Portal request names its centre already.
+        if (
+            obj is None
+            or obj.source == ExamsOfficerChange.Source.PORTAL
+            or obj.status not in services.OPEN_STATUSES
+        ):
+            readonly.append("centre")
+        return readonly
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ExamsOfficerChange | None = None
+    ) -> bool:
+        return False
+
+    @admin.action(
+        description=gettext_lazy("Security check passed"), permissions=["change"]
+    )
+    def security_check_passed(
+        self, request: HttpRequest, queryset: QuerySet[ExamsOfficerChange]
+    ) -> None:
+        _decide_each(
+            request,
+            queryset,
+            services.exams_officer_change_check,
+            _("%(count)d request(s) marked as security-checked."),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Confirm and invite the new exams officer"),
+        permissions=["change"],
+    )
+    def confirm_and_invite(
+        self, request: HttpRequest, queryset: QuerySet[ExamsOfficerChange]
+    ) -> None:
+        _decide_each(
+            request,
+            queryset,
+            services.exams_officer_change_confirm,
+            _(
+                "%(count)d request(s) confirmed; the new exams officer is invited "
+                "(or, with an account at the centre already, takes over at once)."
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Reject"), permissions=["change"])
+    def reject(
+        self, request: HttpRequest, queryset: QuerySet[ExamsOfficerChange]
+    ) -> None:
+        _decide_each(
+            request,
+            queryset,
+            services.exams_officer_change_reject,
+            _("%(count)d request(s) rejected."),
+        )
