@@ -32,6 +32,23 @@ class AuditEvent(models.Model):
         )
         EO_CHANGE_DECIDED = "eo_change_decided", _("Change of exams officer decided")
         ACCESS_REFUSED = "access_refused", _("Access refused")
+        MARKS_SUBMITTED = "marks_submitted", _("Marks submitted")
+        MARK_CHANGE_REQUESTED = "mark_change_requested", _("Mark change requested")
+        MARK_CHANGE_DECIDED = "mark_change_decided", _("Mark change request decided")
+        SAMPLE_GENERATED = "sample_generated", _("Sample generated")
+        SAMPLE_MEMBER_ADDED = "sample_member_added", _("Candidate added to the sample")
+        SAMPLE_MEMBER_REMOVED = (
+            "sample_member_removed",
+            _("Candidate removed from the sample"),
+        )
+        SAMPLE_SUBSTITUTED = (
+            "sample_substituted",
+            _("Unavailable work replaced in the sample"),
+        )
+        SAMPLE_FURTHER_REQUESTED = (
+            "sample_further_requested",
+            _("Further sample requested"),
+        )
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

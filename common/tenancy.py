@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
     from accounts.models import Membership, User
     from iamis.models import Centre
 
@@ -35,6 +37,7 @@ class AuthenticatedRequest(HttpRequest):
 class CentreRequest(HttpRequest):
     """A request from a signed-in member with an active centre (see centre_member_required)."""
 
+    htmx: HtmxDetails
     user: User
     membership: Membership
     centre: Centre

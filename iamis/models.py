@@ -318,3 +318,228 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate} / {self.unit.code}"
+
+
+class Marksheet(models.Model):
+    """A centre's sheet for one unit. Its row is the lock that submission takes."""
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="marksheets"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="marksheets")
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("marksheet")
+        verbose_name_plural = _("marksheets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "unit"], name="marksheet_unique_per_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre.display_number} {self.unit.code}"
+
+
+class Submission(models.Model):
+    """One press of Submit: the marks it locked, who pressed it and when."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="submissions")
+    submitted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    mark_count = models.PositiveIntegerField(_("marks submitted"))
+    # The first submission of a sheet queues the moderation sample; later ones (late
+    # entries) join the sheet without changing the sample.
+    is_first = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        indexes = [
+            models.Index(fields=["centre", "unit"], name="submission_centre_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} at {self.centre_id}: {self.mark_count}"
+
+
+class Mark(models.Model):
+    """The current mark of one entry: per-task marks, an outcome, Absent or Carry forward."""
+
+    class Status(models.TextChoices):
+        MARKED = "marked", _("Marked")
+        ABSENT = "absent", _("Absent")
+        CARRY_FORWARD = "carry_forward", _("Carry forward")
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="mark")
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status, default=Status.MARKED)
+    # {"<task number>": mark}; the total is kept beside it for sorting and reports.
+    task_marks = models.JSONField(default=dict, blank=True)
+    total = models.PositiveSmallIntegerField(null=True, blank=True)
+    grade = models.CharField(max_length=40, blank=True)
+    initials = models.CharField(_("teacher initials"), max_length=4, blank=True)
+    # Every value needed is present (initials too, where the unit asks for them).
+    is_complete = models.BooleanField(default=False)
+    # Optimistic concurrency: a save names the version it saw.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    submission = models.ForeignKey(
+        Submission,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="marks",
+    )
+    # Copied from the submission in the same transaction, so database rules can read it.
+    is_locked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("mark")
+        verbose_name_plural = _("marks")
+        indexes = [
+            models.Index(
+                fields=["centre", "unit", "is_complete"], name="mark_sheet_progress"
+            ),
+            models.Index(fields=["centre", "unit", "total"], name="mark_sheet_total"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="marked") | Q(grade="") | Q(total__isnull=True),
+                name="mark_total_or_grade",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_locked=False) | Q(submission__isnull=False),
+                name="mark_locked_by_submission",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.display_value}"
+
+    @property
+    def display_value(self) -> str:
+        if self.status == self.Status.ABSENT:
+            return "A"
+        if self.status == self.Status.CARRY_FORWARD:
+            return "CF"
+        if self.grade:
+            return self.grade
+        return "" if self.total is None else str(self.total)
+
+
+class MarkChange(models.Model):
+    """History: every change to a mark, with who, when, the old and the new value."""
+
+    class Source(models.TextChoices):
+        ENTRY = "entry", _("Entered on the marksheet")
+        PASTE = "paste", _("Pasted from a spreadsheet")
+        CHANGE_REQUEST = "change_request", _("Approved mark change request")
+
+    mark = models.ForeignKey(Mark, on_delete=models.PROTECT, related_name="changes")
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    source = models.CharField(max_length=20, choices=Source, default=Source.ENTRY)
+    old = models.JSONField(default=dict)
+    new = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("mark change")
+        verbose_name_plural = _("mark changes")
+
+    def __str__(self) -> str:
+        return f"{self.mark_id} {self.old} -> {self.new}"
+
+
+class ModeratorAllocation(models.Model):
+    """Board staff allocate a moderator to a centre's unit."""
+
+    moderator = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        limit_choices_to={"is_moderator": True},
+    )
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="allocations")
+
+    class Meta:
+        verbose_name = _("moderator allocation")
+        verbose_name_plural = _("moderator allocations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "unit"], name="one_moderator_per_centre_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.moderator} -> {self.centre_id} {self.unit.code}"
+
+
+class MarkChangeRequest(models.Model):
+    """After submission a centre asks the board to change a mark ("Centre Mark Change
+    Request / Cais am Newid Marciau Canolfan"); board staff approve or reject."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the board")
+        APPROVED = "approved", _("Approved: the mark has been changed")
+        REJECTED = "rejected", _("Rejected")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="mark_change_requests"
+    )
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    # As typed on the form, kept for the record.
+    centre_number = models.PositiveIntegerField(_("centre number"))
+    centre_name = models.CharField(_("centre name"), max_length=200)
+    current = models.JSONField(_("current mark"), default=dict)
+    requested = models.JSONField(_("requested mark"), default=dict)
+    reason = models.TextField(_("reason for the change"))
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    board_note = models.TextField(_("note from the board"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("mark change request")
+        verbose_name_plural = _("mark change requests")
+        indexes = [
+            models.Index(fields=["status", "-requested_at"], name="mark_change_queue"),
+            models.Index(fields=["centre", "-requested_at"], name="mark_change_centre"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(status="pending"),
+                name="one_pending_change_per_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_number:05d} {self.entry_id}: {self.status}"

@@ -11,10 +11,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Candidate, Centre, Entry, Unit
+from .marks import SheetProgress
+from .models import (
+    Candidate,
+    Centre,
+    Entry,
+    MarkChangeRequest,
+    ModeratorAllocation,
+    Submission,
+    Unit,
+)
 
 if TYPE_CHECKING:
     from accounts.models import Membership
@@ -82,14 +91,6 @@ def access_candidate(*, membership: Membership, candidate_no: int) -> Candidate:
     return get_object_or_404(candidates, number=candidate_no)
 
 
-def unit_entries(*, centre: Centre, unit: Unit) -> QuerySet[Entry]:
-    return (
-        Entry.objects.filter(centre=centre, unit=unit)
-        .select_related("candidate")
-        .order_by("candidate__number")
-    )
-
-
 def candidate_entries(
     *, membership: Membership, candidate: Candidate
 ) -> QuerySet[Entry]:
@@ -100,3 +101,140 @@ def candidate_entries(
     return entries.select_related("unit", "unit__series").order_by(
         "unit__series__name", "unit__code"
     )
+
+
+SHOW_CHOICES = ("all", "unmarked", "marked", "samples")
+SORT_CHOICES = ("number", "name", "mark")
+ROWS_CHOICES = ("20", "50", "100", "all")
+
+
+def marksheet_rows(
+    *,
+    centre: Centre,
+    unit: Unit,
+    show: str = "all",
+    search: str = "",
+    sort: str = "number",
+) -> QuerySet[Entry]:
+    """The sheet's entries with their marks, filtered and sorted as the Options box asks.
+
+    One query whatever the size (the mark comes with a join); "samples" filters through
+    the sampling app's membership table when it exists.
+    """
+    from sampling.models import SampleMember
+
+    in_sample = SampleMember.objects.filter(sample__centre=centre, sample__unit=unit)
+    rows = (
+        Entry.objects.filter(centre=centre, unit=unit)
+        .select_related("candidate", "mark")
+        .prefetch_related(Prefetch("sample_members", in_sample, to_attr="membership"))
+    )
+    if search:
+        rows = rows.filter(candidate__surname__istartswith=search.strip())
+    if show == "unmarked":
+        rows = rows.filter(Q(mark__isnull=True) | Q(mark__is_complete=False))
+    elif show == "marked":
+        rows = rows.filter(mark__is_complete=True)
+    elif show == "samples":
+        rows = rows.filter(sample_members__isnull=False).distinct()
+    if sort == "name":
+        return rows.order_by(
+            "candidate__surname", "candidate__forename", "candidate__number"
+        )
+    if sort == "mark":
+        if unit.is_outcome_unit:
+            return rows.order_by("mark__grade", "candidate__number")
+        return rows.order_by(
+            F("mark__total").desc(nulls_last=True), "candidate__number"
+        )
+    return rows.order_by("candidate__number")
+
+
+def sheet_progress(*, centre: Centre, unit: Unit) -> SheetProgress:
+    counts = Entry.objects.filter(centre=centre, unit=unit).aggregate(
+        entries=Count("pk"),
+        complete=Count("pk", filter=Q(mark__is_complete=True)),
+        submitted=Count("pk", filter=Q(mark__is_locked=True)),
+    )
+    return SheetProgress(**counts)
+
+
+def units_with_progress(*, membership: Membership) -> QuerySet[Unit]:
+    """The member's units annotated with done / submitted counts (one query)."""
+    centre = membership.centre
+    mine = Q(entries__centre=centre)
+    return units_for_member(membership=membership).annotate(
+        complete_count=Count(
+            "entries", filter=mine & Q(entries__mark__is_complete=True)
+        ),
+        submitted_count=Count(
+            "entries", filter=mine & Q(entries__mark__is_locked=True)
+        ),
+    )
+
+
+def access_entry(*, centre: Centre, unit: Unit, candidate_no: int) -> Entry:
+    return get_object_or_404(
+        Entry.objects.select_related("candidate", "unit"),
+        centre=centre,
+        unit=unit,
+        candidate__number=candidate_no,
+    )
+
+
+def access_submission(*, centre: Centre, unit: Unit, submission_id: UUID) -> Submission:
+    return get_object_or_404(
+        Submission.objects.select_related("submitted_by"),
+        centre=centre,
+        unit=unit,
+        public_id=submission_id,
+    )
+
+
+def moderator_for(*, centre: Centre, unit: Unit) -> ModeratorAllocation | None:
+    return (
+        ModeratorAllocation.objects.select_related("moderator")
+        .filter(centre=centre, unit=unit)
+        .first()
+    )
+
+
+def _change_requests(
+    *, centre: Centre, membership: Membership | None
+) -> QuerySet[MarkChangeRequest]:
+    changes = MarkChangeRequest.objects.filter(centre=centre)
+    limit = _unit_limit(membership) if membership is not None else None
+    if limit is not None:
+        changes = changes.filter(entry__unit__in=Unit.objects.filter(limit))
+    return changes.select_related(
+        "entry__candidate", "entry__unit__series", "requested_by"
+    )
+
+
+def change_requests_for_member(
+    *, membership: Membership
+) -> QuerySet[MarkChangeRequest]:
+    """The centre's mark change requests, newest first; a User account limited to some
+    units sees the requests for those units only."""
+    return _change_requests(centre=membership.centre, membership=membership).order_by(
+        "-requested_at", "-pk"
+    )
+
+
+def access_change_request(
+    *,
+    centre: Centre,
+    change_request_id: UUID,
+    membership: Membership | None = None,
+) -> MarkChangeRequest:
+    """One mark change request of the centre; given the member, only for their units."""
+    return get_object_or_404(
+        _change_requests(centre=centre, membership=membership),
+        public_id=change_request_id,
+    )
+
+
+def pending_change_request(*, centre: Centre, entry: Entry) -> MarkChangeRequest | None:
+    return MarkChangeRequest.objects.filter(
+        centre=centre, entry=entry, status=MarkChangeRequest.Status.PENDING
+    ).first()

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("accounts/", include("accounts.urls")),
     path("iamis/", include("iamis.urls")),
+    path("iamis/", include("sampling.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("board/", admin.site.urls),
 ]

@@ -131,6 +131,13 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD", 600_000
 )
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_BEAT_SCHEDULE = {
+    # A sample whose task was lost (crash between commit and enqueue) is queued again.
+    "requeue-pending-samples": {
+        "task": "sampling.requeue_pending_samples",
+        "schedule": 300.0,
+    },
+}
 
 # --- Files ----------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))

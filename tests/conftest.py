@@ -7,9 +7,10 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Invite, Membership, User
-from iamis.models import Candidate, Centre, Unit
+from iamis.models import Candidate, Centre, MarkChangeRequest, Submission, Unit
 from portal.models import ExamsOfficerChange
 
 from .factories import (
@@ -21,6 +22,10 @@ from .factories import (
     UnitFactory,
     UserFactory,
 )
+
+# A shared 2-core machine has slow moments; timing is not what the properties test.
+hypothesis_settings.register_profile("suite", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +57,8 @@ class TwoCentres:
     alice_teacher: Membership
     alice_invite: Invite
     alice_eo_change: ExamsOfficerChange
+    alice_submission: Submission
+    alice_change_request: MarkChangeRequest
     charlie: User
     charlie_centre: Centre
     charlie_unit: Unit
@@ -113,6 +120,20 @@ def two_centres(db) -> TwoCentres:
         new_email="eve@alice.example",
         requested_by=alice,
     )
+    alice_entry = alice_candidate.entries.get(unit=alice_unit)
+    alice_submission = Submission.objects.create(
+        centre=alice_centre, unit=alice_unit, submitted_by=alice, mark_count=0
+    )
+    alice_change_request = MarkChangeRequest.objects.create(
+        centre=alice_centre,
+        entry=alice_entry,
+        centre_number=alice_centre.number,
+        centre_name=alice_centre.name,
+        current={"total": 20},
+        requested={"total": 25},
+        reason="Alicereason: added up wrongly",
+        requested_by=alice,
+    )
     return TwoCentres(
         alice=alice,
         alice_centre=alice_centre,
@@ -121,6 +142,8 @@ def two_centres(db) -> TwoCentres:
         alice_teacher=alice_teacher,
         alice_invite=alice_invite,
         alice_eo_change=alice_eo_change,
+        alice_submission=alice_submission,
+        alice_change_request=alice_change_request,
         charlie=charlie,
         charlie_centre=charlie_centre,
         charlie_unit=charlie_unit,

@@ -27,7 +27,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import AccessGrant, Invite, Membership
-from iamis.models import Candidate, Centre, Entry
+from iamis.models import Candidate, Centre, Entry, Mark, MarkChangeRequest, Submission
 from portal.models import ExamsOfficerChange
 
 # keyword -> (value naming Alice's object, value naming nothing)
@@ -38,6 +38,11 @@ CENTRE_OWNED_KWARGS: CentreOwned = {
     # Centre Users: a membership or an invite of Alice's centre, by public id.
     "member_id": (lambda w: w.alice_teacher.public_id, lambda w: uuid.uuid4()),
     "invite_id": (lambda w: w.alice_invite.public_id, lambda w: uuid.uuid4()),
+    "submission_id": (lambda w: w.alice_submission.public_id, lambda w: uuid.uuid4()),
+    "change_request_id": (
+        lambda w: w.alice_change_request.public_id,
+        lambda w: uuid.uuid4(),
+    ),
 }
 
 # Keywords that do not name centre-owned data, with a value to put in the URL.
@@ -106,6 +111,7 @@ def _alice_markers(world: Any) -> list[str]:
         world.alice_invite.last_name,
         world.alice_eo_change.new_name,
         world.alice_eo_change.new_email,
+        world.alice_change_request.reason,
     ]
 
 
@@ -123,6 +129,9 @@ def _alice_fingerprint(world: Any) -> tuple[Any, ...]:
         list(Invite.objects.filter(centre=centre).order_by("pk").values()),
         list(ExamsOfficerChange.objects.filter(centre=centre).order_by("pk").values()),
         list(Centre.objects.filter(pk=centre.pk).values()),
+        list(Mark.objects.filter(centre=centre).order_by("pk").values()),
+        list(Submission.objects.filter(centre=centre).order_by("pk").values()),
+        list(MarkChangeRequest.objects.filter(centre=centre).order_by("pk").values()),
     )
 
 

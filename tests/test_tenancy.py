@@ -20,7 +20,7 @@ def test_walk_covers_the_centre_facing_urls(two_centres):
     assert {
         "portal:home",
         "iamis:index",
-        "iamis:unit_entries",
+        "iamis:marksheet",
         "iamis:candidate_detail",
         "accounts:choose_centre",
     } <= names

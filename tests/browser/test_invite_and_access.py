@@ -19,11 +19,13 @@ from tests.factories import (
 )
 
 
-def _sign_in(page: Page, base: str, email: str, code: str) -> None:
+def _sign_in(
+    page: Page, base: str, email: str, code: str, password: str = PASSWORD
+) -> None:
     page.goto(f"{base}/accounts/sign-in/")
     page.get_by_label("Email address").fill(email)
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.get_by_label("6-digit code").fill(code)
     page.get_by_role("button", name="Verify").click()

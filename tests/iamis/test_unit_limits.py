@@ -54,7 +54,7 @@ def gce_unit(two_centres) -> Unit:
 
 
 def _unit_url(unit: Unit) -> str:
-    return reverse("iamis:unit_entries", args=[unit.public_id])
+    return reverse("iamis:marksheet", args=[unit.public_id])
 
 
 def test_without_a_limit_a_teacher_sees_every_unit_of_the_centre(

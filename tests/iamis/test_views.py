@@ -20,7 +20,8 @@ def test_index_lists_the_centres_units_grouped_by_series(alice_client, two_centr
 
     assert response.status_code == 200
     assert "ALICESPECIFIC ORACY (3700U1)" in response.text
-    assert "1 candidate entered" in response.text
+    assert "ENTER MARKS (0 DONE, 1 LEFT)" in response.text
+    assert "NO MARKS TO SUBMIT (0 SUBMITTED)" in response.text
     assert (
         "Deadline for submission of samples and cover sheets to moderator: 05/05/2027"
         in response.text
@@ -36,7 +37,7 @@ def test_unit_page_lists_entered_candidates_in_number_order(alice_client, two_ce
             unit=unit,
         )
 
-    response = alice_client.get(reverse("iamis:unit_entries", args=[unit.public_id]))
+    response = alice_client.get(reverse("iamis:marksheet", args=[unit.public_id]))
 
     text = response.text
     assert text.index("1001") < text.index("1002") < text.index("1003")
@@ -58,7 +59,7 @@ def test_unit_page_makes_the_same_queries_for_5_and_50_candidates(
             )
         with CaptureQueriesContext(connection) as captured:
             response = alice_client.get(
-                reverse("iamis:unit_entries", args=[unit.public_id])
+                reverse("iamis:marksheet", args=[unit.public_id])
             )
         assert response.status_code == 200
         return len(captured)

@@ -1,0 +1,1 @@
+"""Benchmarks for the performance requirements of the issues (see bench/README.md)."""

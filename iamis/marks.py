@@ -1,0 +1,388 @@
+"""Mark entry and submission: the rules the server keeps, whatever the browser did.
+
+A cell is one value on the marksheet: a task's mark, an outcome, or the teacher's initials.
+Each save names the version of the mark it saw, so two people on one sheet never overwrite
+each other silently. Submitting locks every mark of the sheet in one transaction; after that
+only an approved change request changes a mark (with history).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from sampling.services import sample_request
+
+from .models import Centre, Entry, Mark, MarkChange, Marksheet, Submission, Task, Unit
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+ABSENT_INPUTS = {"a"}
+CARRY_FORWARD_INPUTS = {"c", "cf"}
+ABSENT_GRADE = "Absent"
+_INITIALS = re.compile(r"^[A-Z]{1,4}$")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a typed value means: one of set_task/clear_task/absent/carry_forward/grade/
+    initials, with its value."""
+
+    action: str
+    task: int | None = None
+    value: Any = None
+
+
+@dataclass
+class CellResult:
+    mark: Mark | None
+    error: str = ""
+    needs_absent_confirmation: bool = False
+    conflict: bool = False
+
+    @property
+    def saved(self) -> bool:
+        return not (self.error or self.needs_absent_confirmation or self.conflict)
+
+
+def _snapshot(mark: Mark | None) -> dict[str, Any]:
+    if mark is None:
+        return {"status": "", "task_marks": {}, "grade": "", "initials": ""}
+    return {
+        "status": mark.status,
+        "task_marks": dict(mark.task_marks),
+        "grade": mark.grade,
+        "initials": mark.initials,
+    }
+
+
+def _entry_hint(unit: Unit) -> str:
+    if unit.carry_forward_allowed:
+        return _("A for absent, or C for carry forward")
+    return _("or A for absent")
+
+
+def parse_cell(*, unit: Unit, tasks: list[Task], field: str, raw: str) -> Parsed:
+    """Read one typed value; raises ValidationError with a message a teacher understands."""
+    value = (raw or "").strip()
+    if field == "initials":
+        initials = value.upper().replace(".", "").replace(" ", "")
+        if initials and not _INITIALS.match(initials):
+            raise ValidationError(_("Teacher initials are 1 to 4 letters, e.g. AB."))
+        return Parsed("initials", value=initials)
+    if value.lower() in ABSENT_INPUTS or value.lower() == ABSENT_GRADE.lower():
+        return Parsed("absent")
+    if value.lower() in CARRY_FORWARD_INPUTS:
+        if not unit.carry_forward_allowed:
+            raise ValidationError(
+                _("Carry forward (C or CF) is not allowed for this unit.")
+            )
+        return Parsed("carry_forward")
+    if field == "grade":
+        if not unit.is_outcome_unit:
+            raise ValidationError(_("This unit takes marks, not outcomes."))
+        if value == "":
+            return Parsed("grade", value="")
+        for grade in unit.grade_scale:
+            if grade.lower() == value.lower():
+                return Parsed("grade", value=grade)
+        raise ValidationError(
+            _("Choose one of: %(grades)s.")
+            % {"grades": ", ".join([*unit.grade_scale, ABSENT_GRADE])}
+        )
+    if not field.startswith("task-") or unit.is_outcome_unit:
+        raise ValidationError(_("Unknown column."))
+    try:
+        number = int(field.removeprefix("task-"))
+    except ValueError:
+        raise ValidationError(_("Unknown column.")) from None
+    task = next((t for t in tasks if t.number == number), None)
+    if task is None:
+        raise ValidationError(_("Unknown column."))
+    if value == "":
+        return Parsed("clear_task", task=number)
+    if re.fullmatch(r"-\d+", value):
+        raise ValidationError(
+            _("A mark cannot be below 0. Enter a mark from 0 to %(max)d.")
+            % {"max": task.max_mark}
+        )
+    if not value.isdigit():
+        raise ValidationError(
+            _("Enter a whole number from 0 to %(max)d, %(hint)s.")
+            % {"max": task.max_mark, "hint": _entry_hint(unit)}
+        )
+    mark = int(value)
+    if mark > task.max_mark:
+        raise ValidationError(
+            _("The maximum mark for %(task)s is %(max)d: %(mark)d is too high.")
+            % {"task": task.name, "max": task.max_mark, "mark": mark}
+        )
+    return Parsed("set_task", task=number, value=mark)
+
+
+def _apply(state: dict[str, Any], parsed: Parsed) -> dict[str, Any]:
+    new = {**state, "task_marks": dict(state["task_marks"])}
+    if parsed.action == "initials":
+        new["initials"] = parsed.value
+        new["status"] = new["status"] or Mark.Status.MARKED
+    elif parsed.action in ("absent", "carry_forward"):
+        new["status"] = (
+            Mark.Status.ABSENT
+            if parsed.action == "absent"
+            else Mark.Status.CARRY_FORWARD
+        )
+        new["task_marks"], new["grade"] = {}, ""
+    elif parsed.action == "grade":
+        new["status"], new["grade"] = Mark.Status.MARKED, parsed.value
+    elif parsed.action == "set_task":
+        if new["status"] != Mark.Status.MARKED:
+            new["status"], new["task_marks"] = Mark.Status.MARKED, {}
+        new["task_marks"][str(parsed.task)] = parsed.value
+    elif parsed.action == "clear_task":
+        new["task_marks"].pop(str(parsed.task), None)
+    return new
+
+
+def _total(state: dict[str, Any], tasks: list[Task]) -> int | None:
+    marks = state["task_marks"]
+    if state["status"] != Mark.Status.MARKED or not tasks:
+        return None
+    if any(str(task.number) not in marks for task in tasks):
+        return None
+    return sum(int(marks[str(task.number)]) for task in tasks)
+
+
+def _is_complete(state: dict[str, Any], unit: Unit, tasks: list[Task]) -> bool:
+    if state["status"] in (Mark.Status.ABSENT, Mark.Status.CARRY_FORWARD):
+        return True
+    if state["status"] != Mark.Status.MARKED:
+        return False
+    has_value = (
+        bool(state["grade"])
+        if unit.is_outcome_unit
+        else (_total(state, tasks) is not None)
+    )
+    return has_value and (bool(state["initials"]) or not unit.initials_required)
+
+
+def _write(
+    *,
+    mark: Mark | None,
+    entry: Entry,
+    unit: Unit,
+    tasks: list[Task],
+    new: dict[str, Any],
+    acting_user: User | None,
+    source: str,
+) -> Mark:
+    old = _snapshot(mark)
+    if mark is None:
+        mark = Mark(entry=entry, centre_id=entry.centre_id, unit=unit, version=0)
+    mark.status = new["status"] or Mark.Status.MARKED
+    mark.task_marks = new["task_marks"]
+    mark.grade = new["grade"]
+    mark.initials = new["initials"]
+    mark.total = _total(new, tasks)
+    mark.is_complete = _is_complete(new, unit, tasks)
+    mark.version += 1
+    mark.updated_by = acting_user
+    mark.full_clean(exclude=["entry", "centre", "unit", "updated_by", "submission"])
+    mark.save()
+    MarkChange.objects.create(
+        mark=mark,
+        centre_id=entry.centre_id,
+        changed_by=acting_user,
+        source=source,
+        old=old,
+        new=_snapshot(mark),
+    )
+    return mark
+
+
+def mark_save_cell(
+    *,
+    centre: Centre,
+    entry: Entry,
+    field: str,
+    raw_value: str,
+    seen_version: int | None,
+    confirm_absent: bool,
+    acting_user: User | None,
+    source: str = MarkChange.Source.ENTRY,
+) -> CellResult:
+    """Save one cell of one candidate's row.
+
+    `seen_version` is the mark's version when the page showed it (0: no mark yet); a save
+    against an older version is refused with the newer value (never a silent overwrite).
+    Absent needs `confirm_absent`. Submitted marks are refused.
+    """
+    if entry.centre_id != centre.pk:
+        raise ValueError("entry belongs to another centre")
+    unit = entry.unit
+    tasks = list(unit.tasks.all())
+    with transaction.atomic():
+        mark = Mark.objects.select_for_update().filter(entry=entry).first()
+        if mark is not None and mark.is_locked:
+            return CellResult(
+                mark,
+                error=_(
+                    "These marks have been submitted and cannot be changed here. "
+                    "Use the mark change request form."
+                ),
+            )
+        try:
+            parsed = parse_cell(unit=unit, tasks=tasks, field=field, raw=raw_value)
+        except ValidationError as error:
+            return CellResult(mark, error=error.messages[0])
+        current_version = mark.version if mark is not None else 0
+        if seen_version is not None and seen_version != current_version:
+            return CellResult(mark, conflict=True)
+        if parsed.action == "absent" and not confirm_absent:
+            return CellResult(mark, needs_absent_confirmation=True)
+        old = _snapshot(mark)
+        new = _apply(old, parsed)
+        if new == old:
+            return CellResult(mark)
+        try:
+            # A savepoint: two first saves of one candidate race to create the row;
+            # the loser is told, like any other concurrent change.
+            with transaction.atomic():
+                mark = _write(
+                    mark=mark,
+                    entry=entry,
+                    unit=unit,
+                    tasks=tasks,
+                    new=new,
+                    acting_user=acting_user,
+                    source=source,
+                )
+        except IntegrityError:
+            return CellResult(Mark.objects.filter(entry=entry).first(), conflict=True)
+    return CellResult(mark)
+
+
+def mark_replace(
+    *,
+    mark: Mark,
+    new: dict[str, Any],
+    acting_user: User | None,
+    source: str,
+) -> Mark:
+    """Replace a mark's whole value (approved change requests: the lock stays)."""
+    with transaction.atomic():
+        locked = (
+            Mark.objects.select_for_update()
+            .select_related("entry", "unit")
+            .get(pk=mark.pk)
+        )
+        tasks = list(locked.unit.tasks.all())
+        return _write(
+            mark=locked,
+            entry=locked.entry,
+            unit=locked.unit,
+            tasks=tasks,
+            new={**_snapshot(locked), **new},
+            acting_user=acting_user,
+            source=source,
+        )
+
+
+@dataclass(frozen=True)
+class SheetProgress:
+    entries: int
+    complete: int
+    submitted: int
+
+    @property
+    def left(self) -> int:
+        return self.entries - self.complete
+
+    @property
+    def to_submit(self) -> int:
+        return self.entries - self.submitted
+
+    @property
+    def can_submit(self) -> bool:
+        return self.to_submit > 0 and self.complete == self.entries
+
+    @property
+    def all_submitted(self) -> bool:
+        return self.entries > 0 and self.submitted == self.entries
+
+
+def marks_submit(
+    *,
+    centre: Centre,
+    unit: Unit,
+    acting_user: User,
+    request: HttpRequest | None = None,
+) -> Submission:
+    """Lock every complete, unsubmitted mark of the sheet in one transaction.
+
+    Refused unless every entry on the sheet has a complete mark. Two people pressing
+    Submit at once queue on the sheet's row: the second finds nothing left to submit.
+    """
+    with transaction.atomic():
+        sheet, _created = Marksheet.objects.get_or_create(centre=centre, unit=unit)
+        sheet = Marksheet.objects.select_for_update().get(pk=sheet.pk)
+        entries = Entry.objects.filter(centre=centre, unit=unit)
+        pending = list(
+            Mark.objects.select_for_update()
+            .filter(centre=centre, unit=unit, is_locked=False)
+            .values_list("pk", "is_complete")
+        )
+        unmarked = entries.filter(mark__isnull=True).count()
+        incomplete = unmarked + sum(1 for _pk, complete in pending if not complete)
+        if incomplete:
+            raise ValidationError(
+                _(
+                    "%(count)d candidate(s) still need a mark or outcome%(initials)s. "
+                    "Show Unmarked to find them."
+                )
+                % {
+                    "count": incomplete,
+                    "initials": _(" and teacher initials")
+                    if unit.initials_required
+                    else "",
+                }
+            )
+        if not pending:
+            raise ValidationError(_("There are no marks to submit."))
+        first = sheet.first_submitted_at is None
+        submission = Submission.objects.create(
+            centre=centre,
+            unit=unit,
+            submitted_by=acting_user,
+            mark_count=len(pending),
+            is_first=first,
+        )
+        Mark.objects.filter(pk__in=[pk for pk, _c in pending]).update(
+            submission=submission, is_locked=True
+        )
+        if first:
+            sheet.first_submitted_at = timezone.now()
+            sheet.save(update_fields=["first_submitted_at"])
+        audit_record(
+            action=AuditEvent.Action.MARKS_SUBMITTED,
+            actor=acting_user,
+            centre=centre,
+            target=unit.code,
+            request=request,
+            count=len(pending),
+            submission=str(submission.public_id),
+        )
+        if first:
+            # The sample is wanted now: recorded in this transaction, generated by a
+            # worker once it commits.
+            sample_request(submission=submission)
+    return submission

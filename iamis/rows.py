@@ -1,0 +1,146 @@
+"""What one marksheet row shows: built from an entry and its mark, with any message a save
+produced. Kept apart from the views so the page, the htmx partial and the no-JavaScript form
+render the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from .marks import CellResult
+from .models import Candidate, Entry, Mark, Task, Unit
+
+
+@dataclass
+class Cell:
+    field: str
+    label: str
+    value: str
+    max_mark: int | None = None
+    error: str = ""
+    accepted: bool = False
+
+    @property
+    def max_digits(self) -> int:
+        return len(str(self.max_mark)) if self.max_mark else 0
+
+
+@dataclass
+class Row:
+    entry: Entry
+    mark: Mark | None
+    cells: list[Cell]
+    initials: Cell | None
+    version: int
+    locked: bool
+    in_sample: bool = False
+    message: str = ""
+    needs_absent_confirmation: bool = False
+    absent_field: str = ""
+    conflict: bool = False
+    saved: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def candidate(self) -> Candidate:
+        return self.entry.candidate
+
+    @property
+    def total(self) -> str:
+        mark = self.mark
+        if mark is None:
+            return ""
+        if mark.status != Mark.Status.MARKED:
+            return mark.display_value
+        return "" if mark.total is None else str(mark.total)
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.mark and self.mark.is_complete)
+
+
+def _mark_of(entry: Entry) -> Mark | None:
+    try:
+        return entry.mark
+    except Mark.DoesNotExist:
+        return None
+
+
+def _task_value(mark: Mark | None, task: Task) -> str:
+    if mark is None:
+        return ""
+    if mark.status != Mark.Status.MARKED:
+        return mark.display_value
+    value = mark.task_marks.get(str(task.number))
+    return "" if value is None else str(value)
+
+
+def build_row(entry: Entry, unit: Unit, tasks: list[Task]) -> Row:
+    mark = _mark_of(entry)
+    if unit.is_outcome_unit:
+        grade = mark.display_value if mark is not None else ""
+        cells = [Cell("grade", str(_("Grade")), grade)]
+    else:
+        cells = [
+            Cell(f"task-{t.number}", t.name, _task_value(mark, t), max_mark=t.max_mark)
+            for t in tasks
+        ]
+    initials = (
+        Cell("initials", str(_("Teacher initials")), mark.initials if mark else "")
+        if unit.initials_required
+        else None
+    )
+    return Row(
+        entry=entry,
+        mark=mark,
+        cells=cells,
+        initials=initials,
+        version=mark.version if mark is not None else 0,
+        locked=bool(mark and mark.is_locked),
+        in_sample=bool(getattr(entry, "membership", None)),
+    )
+
+
+def row_after_save(
+    entry: Entry,
+    unit: Unit,
+    tasks: list[Task],
+    *,
+    field_name: str,
+    typed: str,
+    result: CellResult,
+) -> Row:
+    """The row as it now stands, plus what the save said about the typed value."""
+    if result.mark is not None:
+        entry.mark = result.mark
+    row = build_row(entry, unit, tasks)
+    target = row.initials if field_name == "initials" else None
+    target = target or next((c for c in row.cells if c.field == field_name), None)
+    if result.conflict:
+        row.conflict = True
+        row.message = str(
+            _(
+                "Someone else changed this row since you opened the sheet; it now shows "
+                "their values. Your entry (%(typed)s) was not saved: enter it again if "
+                "it is right."
+            )
+            % {"typed": typed or "-"}
+        )
+    elif result.needs_absent_confirmation:
+        row.needs_absent_confirmation = True
+        row.absent_field = field_name
+        if target is not None:
+            target.value = typed
+        row.message = str(
+            _("Please note an ABSENT should only be used if a candidate is absent.")
+        )
+    elif result.error:
+        row.message = result.error
+        if target is not None:
+            target.error = result.error
+            target.value = typed
+    elif target is not None:
+        target.accepted = True
+        row.saved = True
+    return row

@@ -1,0 +1,224 @@
+"""Centre Mark Change Request: the centre's form, its list of requests and one request.
+
+After submission a mark changes only through the board (see iamis.change_requests). The form
+works without JavaScript: `?candidate=NNNN` (a plain GET form) shows the submitted mark and
+fills the requested-mark inputs with it; the POST sends the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from common.tenancy import CentreRequest
+
+from . import change_requests, selectors
+from .change_request_forms import CandidateLookupForm, ChangeRequestForm, initial_inputs
+from .models import Mark, Task, Unit
+from .views import iamis_required
+
+REQUESTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    label: str
+    current: str
+    requested: str = ""
+
+
+def _value_rows(
+    unit: Unit,
+    tasks: list[Task],
+    current: dict[str, Any],
+    requested: dict[str, Any] | None = None,
+) -> list[ValueRow]:
+    """Current (and requested) value side by side, one row per task for multi-task units."""
+    other = requested or {}
+    display = change_requests.value_display
+    if unit.is_outcome_unit:
+        rows = [ValueRow(_("Grade"), display(current), display(other))]
+    elif len(tasks) > 1:
+        rows = [
+            ValueRow(
+                f"{task.name} (Max:{task.max_mark})",
+                change_requests.task_display(current, task),
+                change_requests.task_display(other, task) if other else "",
+            )
+            for task in tasks
+        ]
+        rows.append(
+            ValueRow(
+                _("Total (Max:%(max)s)") % {"max": sum(t.max_mark for t in tasks)},
+                display(current),
+                display(other),
+            )
+        )
+    else:
+        max_mark = tasks[0].max_mark if tasks else ""
+        rows = [
+            ValueRow(
+                _("Mark (Max:%(max)s)") % {"max": max_mark},
+                display(current),
+                display(other),
+            )
+        ]
+    if unit.initials_required:
+        rows.append(
+            ValueRow(
+                _("Teacher Initials"),
+                current.get("initials", ""),
+                (other.get("initials") or current.get("initials", "")) if other else "",
+            )
+        )
+    return rows
+
+
+def _add_service_error(form: forms.Form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+@require_http_methods(["GET", "POST"])
+@iamis_required
+def change_request_new(request: CentreRequest, unit_id: UUID) -> HttpResponse:
+    unit = selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    tasks = list(unit.tasks.all())
+    centre = request.centre
+    lookup: CandidateLookupForm | None = None
+    form: ChangeRequestForm | None = None
+    mark: Mark | None = None
+    pending = None
+    if request.method == "POST":
+        form = ChangeRequestForm(request.POST, unit=unit, tasks=tasks)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                change = change_requests.change_request_create(
+                    centre=centre,
+                    unit=unit,
+                    candidate_number=data["candidate_number"],
+                    centre_number=data["centre_number"],
+                    centre_name=data["centre_name"],
+                    requested=data["requested"],
+                    reason=data["reason"],
+                    acting_user=request.user,
+                    request=request,
+                )
+            except ValidationError as error:
+                _add_service_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your mark change request has been sent to the board. You will "
+                        "be told by e-mail when it has been decided."
+                    ),
+                )
+                return redirect(
+                    "iamis:change_request_detail", change_request_id=change.public_id
+                )
+        number = getattr(form, "cleaned_data", {}).get("candidate_number")
+        if number is not None:
+            try:
+                mark = change_requests.submitted_mark(
+                    centre=centre, unit=unit, candidate_number=number
+                )
+            except ValidationError:
+                mark = None
+    else:
+        lookup = CandidateLookupForm(
+            request.GET if "candidate" in request.GET else None
+        )
+        if lookup.is_valid():
+            number = lookup.cleaned_data["candidate"]
+            try:
+                mark = change_requests.submitted_mark(
+                    centre=centre, unit=unit, candidate_number=number
+                )
+            except ValidationError as error:
+                lookup.add_error("candidate", error.messages)
+            else:
+                pending = selectors.pending_change_request(
+                    centre=centre, entry=mark.entry
+                )
+                if pending is None:
+                    form = ChangeRequestForm(
+                        unit=unit,
+                        tasks=tasks,
+                        initial={
+                            "centre_number": centre.number,
+                            "centre_name": centre.name,
+                            "candidate_number": number,
+                            **initial_inputs(unit, tasks, mark),
+                        },
+                    )
+    current_rows = (
+        _value_rows(unit, tasks, change_requests.snapshot_of(mark)) if mark else []
+    )
+    return render(
+        request,
+        "iamis/change_requests/new.html",
+        {
+            "unit": unit,
+            "lookup": lookup,
+            "form": form,
+            "mark": mark,
+            "current_rows": current_rows,
+            "pending": pending,
+        },
+    )
+
+
+@require_safe
+@iamis_required
+def change_request_list(request: CentreRequest) -> HttpResponse:
+    changes = selectors.change_requests_for_member(membership=request.membership)
+    page = Paginator(changes, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        (
+            change,
+            change_requests.value_display(change.current),
+            change_requests.value_display(change.requested),
+        )
+        for change in page
+    ]
+    return render(
+        request, "iamis/change_requests/list.html", {"page": page, "rows": rows}
+    )
+
+
+@require_safe
+@iamis_required
+def change_request_detail(
+    request: CentreRequest, change_request_id: UUID
+) -> HttpResponse:
+    change = selectors.access_change_request(
+        centre=request.centre,
+        change_request_id=change_request_id,
+        membership=request.membership,
+    )
+    unit = change.entry.unit
+    tasks = list(unit.tasks.all())
+    return render(
+        request,
+        "iamis/change_requests/detail.html",
+        {
+            "change": change,
+            "unit": unit,
+            "value_rows": _value_rows(unit, tasks, change.current, change.requested),
+        },
+    )

@@ -1,0 +1,42 @@
+"""Celery tasks for samples. Idempotent: running one twice leaves exactly one sample."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from . import services
+from .models import Sample
+
+
+@shared_task(
+    name="sampling.generate_sample",
+    bind=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=services.MAX_ATTEMPTS,
+    acks_late=True,
+)
+def generate_sample(self, submission_id: int) -> str:
+    try:
+        sample = services.sample_generate(submission_id=submission_id)
+    except DatabaseError as error:
+        if self.request.retries >= services.MAX_ATTEMPTS:
+            services.sample_failed(submission_id=submission_id, error=str(error))
+        raise
+    return sample.status
+
+
+@shared_task(name="sampling.requeue_pending_samples")
+def requeue_pending_samples() -> int:
+    """Beat: a sample still pending after its task was lost (a crash between commit and
+    enqueue, a worker killed mid-run) is queued again, within the attempts limit."""
+    pending = Sample.objects.filter(
+        status=Sample.Status.PENDING, attempts__lt=services.MAX_ATTEMPTS
+    ).values_list("submission_id", flat=True)
+    count = 0
+    for submission_id in pending:
+        generate_sample.delay(submission_id)
+        count += 1
+    return count
