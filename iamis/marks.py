@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -196,7 +197,9 @@ def _write(
     mark.is_complete = _is_complete(new, unit, tasks)
     mark.version += 1
     mark.updated_by = acting_user
-    mark.full_clean(exclude=["entry", "centre", "unit", "updated_by", "submission"])
+    # Field checks only: the values were computed here, and the database's own constraints
+    # (uniqueness, total-or-grade, lock) guard the rest without an extra query.
+    mark.clean_fields(exclude=["entry", "centre", "unit", "updated_by", "submission"])
     mark.save()
     MarkChange.objects.create(
         mark=mark,
@@ -219,6 +222,7 @@ def mark_save_cell(
     confirm_absent: bool,
     acting_user: User | None,
     source: str = MarkChange.Source.ENTRY,
+    tasks: list[Task] | None = None,
 ) -> CellResult:
     """Save one cell of one candidate's row.
 
@@ -229,7 +233,8 @@ def mark_save_cell(
     if entry.centre_id != centre.pk:
         raise ValueError("entry belongs to another centre")
     unit = entry.unit
-    tasks = list(unit.tasks.all())
+    if tasks is None:
+        tasks = list(unit.tasks.all())
     with transaction.atomic():
         mark = Mark.objects.select_for_update().filter(entry=entry).first()
         if mark is not None and mark.is_locked:
@@ -253,19 +258,22 @@ def mark_save_cell(
         new = _apply(old, parsed)
         if new == old:
             return CellResult(mark)
+        write = partial(
+            _write,
+            entry=entry,
+            unit=unit,
+            tasks=tasks,
+            new=new,
+            acting_user=acting_user,
+            source=source,
+        )
+        if mark is not None:
+            return CellResult(write(mark=mark))
         try:
             # A savepoint: two first saves of one candidate race to create the row;
             # the loser is told, like any other concurrent change.
             with transaction.atomic():
-                mark = _write(
-                    mark=mark,
-                    entry=entry,
-                    unit=unit,
-                    tasks=tasks,
-                    new=new,
-                    acting_user=acting_user,
-                    source=source,
-                )
+                mark = write(mark=None)
         except IntegrityError:
             return CellResult(Mark.objects.filter(entry=entry).first(), conflict=True)
     return CellResult(mark)

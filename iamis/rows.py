@@ -34,6 +34,10 @@ class Row:
     initials: Cell | None
     version: int
     locked: bool
+    # Precomputed once per row: the template would otherwise format the number and
+    # reverse the URL for every cell (a real cost on a 500-row sheet).
+    key: str = ""
+    url: str = ""
     in_sample: bool = False
     message: str = ""
     needs_absent_confirmation: bool = False
@@ -76,7 +80,7 @@ def _task_value(mark: Mark | None, task: Task) -> str:
     return "" if value is None else str(value)
 
 
-def build_row(entry: Entry, unit: Unit, tasks: list[Task]) -> Row:
+def build_row(entry: Entry, unit: Unit, tasks: list[Task], url_prefix: str = "") -> Row:
     mark = _mark_of(entry)
     if unit.is_outcome_unit:
         grade = mark.display_value if mark is not None else ""
@@ -98,6 +102,8 @@ def build_row(entry: Entry, unit: Unit, tasks: list[Task]) -> Row:
         initials=initials,
         version=mark.version if mark is not None else 0,
         locked=bool(mark and mark.is_locked),
+        key=str(entry.candidate.number),
+        url=f"{url_prefix}{entry.candidate.number}/",
         in_sample=bool(getattr(entry, "membership", None)),
     )
 
@@ -110,11 +116,12 @@ def row_after_save(
     field_name: str,
     typed: str,
     result: CellResult,
+    url_prefix: str = "",
 ) -> Row:
     """The row as it now stands, plus what the save said about the typed value."""
     if result.mark is not None:
         entry.mark = result.mark
-    row = build_row(entry, unit, tasks)
+    row = build_row(entry, unit, tasks, url_prefix)
     target = row.initials if field_name == "initials" else None
     target = target or next((c for c in row.cells if c.field == field_name), None)
     if result.conflict:

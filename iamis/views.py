@@ -69,8 +69,9 @@ def _sheet_context(
     per_page = 100_000 if options["rows"] == "all" else int(options["rows"])
     page = Paginator(entries, per_page).get_page(request.GET.get("page"))
     overrides = rows_override or {}
+    prefix = cell_url_prefix(unit)
     rows = [
-        overrides.get(entry.candidate.number) or build_row(entry, unit, tasks)
+        overrides.get(entry.candidate.number) or build_row(entry, unit, tasks, prefix)
         for entry in page
     ]
     progress = selectors.sheet_progress(centre=request.centre, unit=unit)
@@ -87,6 +88,12 @@ def _sheet_context(
         "max_total": sum(t.max_mark for t in tasks),
         "rows_choices": selectors.ROWS_CHOICES,
     }
+
+
+def cell_url_prefix(unit: Unit) -> str:
+    """The inline-save URL without its candidate number, reversed once per page."""
+    url = reverse("iamis:mark_cell", args=[unit.public_id, 0])
+    return url.removesuffix("0/")
 
 
 def _field_names(unit: Unit, tasks: list[Task]) -> list[str]:
@@ -137,6 +144,7 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
                 seen_version=version,
                 confirm_absent=request.POST.get(f"confirm-absent-{number}") == "1",
                 acting_user=request.user,
+                tasks=tasks,
             )
             if result.saved:
                 saved += 1
@@ -184,8 +192,9 @@ def mark_cell(request: CentreRequest, unit_id: UUID, candidate_no: int) -> HttpR
         centre=request.centre, unit=unit, candidate_no=candidate_no
     )
     tasks = list(unit.tasks.all())
+    prefix = cell_url_prefix(unit)
     if request.method == "GET":
-        row = build_row(entry, unit, tasks)
+        row = build_row(entry, unit, tasks, prefix)
     else:
         field_name = request.POST.get("field", "")
         typed = request.POST.get(
@@ -199,9 +208,16 @@ def mark_cell(request: CentreRequest, unit_id: UUID, candidate_no: int) -> HttpR
             seen_version=_int_or_none(request.POST.get(f"v-{candidate_no}")),
             confirm_absent=request.POST.get("confirm") == "1",
             acting_user=request.user,
+            tasks=tasks,
         )
         row = row_after_save(
-            entry, unit, tasks, field_name=field_name, typed=typed, result=result
+            entry,
+            unit,
+            tasks,
+            field_name=field_name,
+            typed=typed,
+            result=result,
+            url_prefix=prefix,
         )
     if not request.htmx:
         return redirect(reverse("iamis:marksheet", args=[unit.public_id]))
