@@ -118,3 +118,11 @@ def test_pages_send_a_content_security_policy(alice_client, two_centres):
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy
     assert "script-src 'self' 'nonce-" in policy
+
+
+def test_the_step_by_step_guide_is_linked_from_the_index(alice_client, two_centres):
+    index = alice_client.get(reverse("iamis:index"))
+    guide = alice_client.get(reverse("iamis:guide"))
+
+    assert reverse("iamis:guide") in index.text
+    assert "SUBMIT MARKS AND GENERATE SAMPLES" in guide.text
