@@ -49,6 +49,9 @@ class AuditEvent(models.Model):
             "sample_further_requested",
             _("Further sample requested"),
         )
+        FILE_UPLOADED = "file_uploaded", _("File uploaded")
+        FILE_DELETED = "file_deleted", _("File deleted")
+        FILE_LOCKED = "file_locked", _("File locked at the deletion cutoff")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

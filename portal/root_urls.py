@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("iamis/", include("iamis.urls")),
     path("iamis/", include("sampling.urls")),
+    path("iamis/", include("uploads.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("board/", admin.site.urls),
 ]

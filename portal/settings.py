@@ -137,6 +137,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sampling.requeue_pending_samples",
         "schedule": 300.0,
     },
+    # Uploads: lock evidence files once the deletion cutoff passes; remove the parts of
+    # uploads nobody finished.
+    "lock-files-past-cutoff": {
+        "task": "uploads.lock_files_past_cutoff",
+        "schedule": 900.0,
+    },
+    "clean-abandoned-uploads": {
+        "task": "uploads.clean_abandoned_uploads",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Files ----------------------------------------------------------------------------------
@@ -168,6 +178,12 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
     }
+# Evidence uploads: at most 1 GiB a file (the guide's "1GB"), sent in chunks so each
+# request stays short; parts of an upload idle this long are removed.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)
+UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
+UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 24)
+
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

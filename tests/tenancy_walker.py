@@ -43,7 +43,44 @@ CENTRE_OWNED_KWARGS: CentreOwned = {
         lambda w: w.alice_change_request.public_id,
         lambda w: uuid.uuid4(),
     ),
+    # Uploads: an evidence file and an upload session of Alice's, made on first use.
+    "file_id": (lambda w: _alice_upload(w)[0].public_id, lambda w: uuid.uuid4()),
+    "upload_id": (lambda w: _alice_upload(w)[1].public_id, lambda w: uuid.uuid4()),
 }
+
+
+def _alice_upload(w: Any) -> tuple[Any, Any]:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from uploads.models import EvidenceFile, Kind, UploadSession
+
+    if not hasattr(w, "_alice_upload"):
+        key = "evidence/walker/alice-note"
+        default_storage.delete(key)
+        default_storage.save(key, ContentFile(b"Alice's note"))
+        evidence = EvidenceFile.objects.create(
+            centre=w.alice_centre,
+            unit=w.alice_unit,
+            kind=Kind.NOTE,
+            original_name="alice-note.txt",
+            size=12,
+            sha256="0" * 64,
+            storage_key=key,
+            uploaded_by=w.alice,
+        )
+        session = UploadSession.objects.create(
+            centre=w.alice_centre,
+            unit=w.alice_unit,
+            kind=Kind.NOTE,
+            declared_name="alice-note.txt",
+            declared_size=12,
+            parts_prefix="upload-parts/walker/",
+            created_by=w.alice,
+        )
+        w._alice_upload = (evidence, session)
+    return w._alice_upload
+
 
 # Keywords that do not name centre-owned data, with a value to put in the URL.
 OTHER_KWARGS: dict[str, Callable[[Any], Any]] = {

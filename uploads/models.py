@@ -1,1 +1,148 @@
-"""Evidence files for sampled candidates; the models arrive with the uploads issue."""
+"""Evidence files: candidates' work, group/admin uploads and the explanatory note, uploaded
+in chunks through `UploadSession` (see uploads/services.py for the protocol and the rules).
+
+Files are soft-deleted so the audit trail keeps its subject; the stored object is removed.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    CANDIDATE = "candidate", _("Candidate's work")
+    GROUP = "group", _("Group/admin upload")
+    NOTE = "note", _("Explanatory note to the moderator")
+
+
+class EvidenceFile(models.Model):
+    Kind = Kind
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey(
+        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
+    # Null for group/admin files and the explanatory note: they belong to the unit.
+    entry = models.ForeignKey(
+        "iamis.Entry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence_files",
+    )
+    kind = models.CharField(max_length=10, choices=Kind)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # Made by the server (evidence/<centre>/<unit>/<uuid>); never the uploader's name.
+    storage_key = models.CharField(max_length=300, unique=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Set by the beat task once the unit's deletion cutoff has passed.
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        indexes = [
+            models.Index(fields=["centre", "unit"], name="evidence_centre_unit"),
+            models.Index(
+                fields=["unit", "centre"],
+                condition=Q(locked_at__isnull=True, deleted_at__isnull=True),
+                name="evidence_unlocked",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="candidate", entry__isnull=False)
+                | (~Q(kind="candidate") & Q(entry__isnull=True)),
+                name="evidence_entry_only_for_candidate_files",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.kind}, {self.size} bytes)"
+
+    @property
+    def size_mb(self) -> float:
+        return self.size / 1_000_000
+
+
+class UploadSession(models.Model):
+    """One file on its way in: parts arrive in order and are joined at completion."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Uploading")
+        COMPLETE = "complete", _("Complete")
+        ABANDONED = "abandoned", _("Abandoned")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey(
+        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(
+        "iamis.Entry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind)
+    declared_name = models.CharField(max_length=255)
+    declared_size = models.PositiveBigIntegerField()
+    received = models.PositiveBigIntegerField(default=0)
+    # [[storage key, size], ...] in order; the next expected offset is `received`.
+    parts = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    parts_prefix = models.CharField(max_length=200)
+    parts_removed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    evidence_file = models.OneToOneField(
+        EvidenceFile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("upload session")
+        verbose_name_plural = _("upload sessions")
+        indexes = [
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(parts_removed_at__isnull=True),
+                name="upload_parts_to_clean",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received__lte=models.F("declared_size")),
+                name="upload_received_within_declared",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declared_name}: {self.received}/{self.declared_size}"
+
+    @property
+    def chunk_index(self) -> int:
+        return len(self.parts)

@@ -1,0 +1,110 @@
+"""A teacher uploads two files for a sampled candidate, sees both receipts, deletes one;
+past the cutoff Delete is gone and a crafted delete is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from iamis.models import Submission
+from tests.accounts.mfa_helpers import give_authenticator
+from tests.uploads.helpers import sampled_number, upload_sample
+from uploads.models import EvidenceFile
+
+from .test_invite_and_access import _sign_in
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media"},
+        },
+    }
+    # Several chunks per file, so the progress bar moves through the protocol.
+    settings.UPLOAD_CHUNK_BYTES = 64 * 1024
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_teacher_uploads_two_files_sees_the_receipts_and_deletes_one(
+    live_server, page: Page, two_centres, media
+):
+    sample = upload_sample(two_centres)
+    number = sampled_number(sample)
+    essay = b"essay " * 40_000  # about 240 kB: four chunks
+    audio = b"audio" * 1000
+    totp = give_authenticator(two_centres.alice)
+    _sign_in(page, live_server.url, "alice@alice.example", totp.now())
+    samples_url = f"{live_server.url}/iamis/units/{sample.unit.public_id}/samples/"
+    page.goto(samples_url)
+
+    row = page.locator(f"#sample-{number}")
+    row.get_by_label(re.compile("Upload files for")).set_input_files(
+        [
+            {"name": "essay.pdf", "mimeType": "application/pdf", "buffer": essay},
+            {"name": "talk.mp3", "mimeType": "audio/mpeg", "buffer": audio},
+        ]
+    )
+
+    files = row.locator(f"#files-{number}")
+    expect(files.get_by_text(hashlib.sha256(essay).hexdigest())).to_be_visible()
+    expect(files.get_by_text(hashlib.sha256(audio).hexdigest())).to_be_visible()
+    expect(row.locator(".upload__progress")).to_have_attribute("value", "100")
+    expect(row.locator(".upload__status")).to_contain_text("100%")
+    assert EvidenceFile.objects.count() == 2
+
+    # Delete the wrong one, with confirmation.
+    files.get_by_role("link", name="Delete talk.mp3").click()
+    page.get_by_role("button", name="Yes, delete this file").click()
+    expect(page.get_by_text("talk.mp3 was deleted.")).to_be_visible()
+    expect(page.locator(f"#files-{number}")).not_to_contain_text("talk.mp3")
+    expect(page.locator(f"#files-{number}")).to_contain_text("essay.pdf")
+
+    # Time moves past the cutoff: Delete is gone, the page says why, the server refuses.
+    Submission.objects.filter(pk=sample.submission_id).update(
+        submitted_at=timezone.now() - timedelta(days=15)
+    )
+    page.reload()
+    files = page.locator(f"#files-{number}")
+    expect(files.get_by_text("Files can no longer be deleted")).to_be_visible()
+    expect(files.get_by_role("link", name=re.compile("^Delete"))).to_have_count(0)
+    essay_file = EvidenceFile.objects.get(deleted_at__isnull=True)
+    page.evaluate(
+        """async (url) => {
+            const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
+            await fetch(url, {method: 'POST', headers: {'X-CSRFToken': token}});
+        }""",
+        f"/iamis/units/{sample.unit.public_id}/files/{essay_file.public_id}/delete/",
+    )
+    essay_file.refresh_from_db()
+    assert essay_file.deleted_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_over_the_limit_is_refused_in_the_browser_before_sending(
+    live_server, page: Page, two_centres, media, settings
+):
+    settings.UPLOAD_MAX_BYTES = 1000
+    sample = upload_sample(two_centres)
+    number = sampled_number(sample)
+    totp = give_authenticator(two_centres.alice)
+    _sign_in(page, live_server.url, "alice@alice.example", totp.now())
+    page.goto(f"{live_server.url}/iamis/units/{sample.unit.public_id}/samples/")
+
+    page.locator(f"#sample-{number}").get_by_label(
+        re.compile("Upload files for")
+    ).set_input_files(
+        [{"name": "big.mov", "mimeType": "video/quicktime", "buffer": b"x" * 1001}]
+    )
+
+    expect(page.locator(f"#sample-{number} .upload__status")).to_contain_text(
+        "big.mov is too large"
+    )
+    assert not EvidenceFile.objects.exists()

@@ -1,0 +1,224 @@
+"""Download and delete of evidence files, the cutoff, and the samples page's file list."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from iamis.models import Submission, Unit
+from uploads.models import EvidenceFile
+from uploads.services import deletion_cutoff
+
+from .helpers import sampled_number, upload, upload_sample
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def _uploaded(client, two_centres, data=b"work", **unit_fields):
+    sample = upload_sample(two_centres, **unit_fields)
+    number = sampled_number(sample)
+    upload(client, sample.unit, data, candidate=number, name='../evil".html')
+    return sample, EvidenceFile.objects.get()
+
+
+def _submitted_days_ago(sample, days: int) -> None:
+    Submission.objects.filter(pk=sample.submission_id).update(
+        submitted_at=timezone.now() - timedelta(days=days)
+    )
+
+
+def _download(sample, evidence):
+    return reverse(
+        "uploads:file_download", args=[sample.unit.public_id, evidence.public_id]
+    )
+
+
+def _delete(sample, evidence):
+    return reverse(
+        "uploads:file_delete", args=[sample.unit.public_id, evidence.public_id]
+    )
+
+
+def test_a_download_is_an_attachment_with_nosniff_and_a_safe_name(
+    alice_client, two_centres
+):
+    sample, evidence = _uploaded(alice_client, two_centres, b"<script>x</script>")
+
+    response = alice_client.get(_download(sample, evidence))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"<script>x</script>"
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"evil_.html\"; filename*=UTF-8''evil%22.html"
+    )
+
+
+def test_a_welsh_file_name_keeps_its_letters_in_the_rfc_5987_name(
+    alice_client, two_centres
+):
+    sample = upload_sample(two_centres)
+    upload(
+        alice_client,
+        sample.unit,
+        b"x",
+        candidate=sampled_number(sample),
+        name="gwaith ŵ.pdf",
+    )
+
+    response = alice_client.get(_download(sample, EvidenceFile.objects.get()))
+
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"gwaith w.pdf\"; filename*=UTF-8''gwaith%20%C5%B5.pdf"
+    )
+
+
+def test_another_centres_file_is_404_for_download_and_delete(
+    alice_client, charlie_client, two_centres
+):
+    sample, evidence = _uploaded(alice_client, two_centres)
+
+    assert charlie_client.get(_download(sample, evidence)).status_code == 404
+    assert charlie_client.get(_delete(sample, evidence)).status_code == 404
+    assert charlie_client.post(_delete(sample, evidence)).status_code == 404
+    evidence.refresh_from_db()
+    assert evidence.deleted_at is None
+
+
+def test_deleting_before_the_cutoff_removes_the_file_and_is_audited(
+    alice_client, two_centres, django_capture_on_commit_callbacks
+):
+    sample, evidence = _uploaded(alice_client, two_centres)
+    _submitted_days_ago(sample, 13)
+
+    confirm = alice_client.get(_delete(sample, evidence))
+    with django_capture_on_commit_callbacks(execute=True):
+        deleted = alice_client.post(_delete(sample, evidence), follow=True)
+
+    assert "Yes, delete this file" in confirm.content.decode()
+    assert "evil&quot;.html was deleted." in deleted.content.decode()
+    evidence.refresh_from_db()
+    assert evidence.deleted_at is not None
+    assert evidence.deleted_by == two_centres.alice
+    assert not default_storage.exists(evidence.storage_key)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.FILE_DELETED).count() == 1
+    assert alice_client.get(_download(sample, evidence)).status_code == 404
+
+
+def test_deleting_after_the_cutoff_is_refused_and_the_page_says_why(
+    alice_client, two_centres
+):
+    sample, evidence = _uploaded(alice_client, two_centres)
+    _submitted_days_ago(sample, 15)
+    cutoff = timezone.localtime(
+        Submission.objects.get(pk=sample.submission_id).submitted_at
+        + timedelta(days=14)
+    ).strftime("%d/%m/%Y")
+    reason = (
+        "Files can no longer be deleted: the deadline for changes to uploads was "
+        f"{cutoff}."
+    )
+
+    refused = alice_client.post(_delete(sample, evidence), follow=True)
+    page = alice_client.get(reverse("sampling:samples", args=[sample.unit.public_id]))
+
+    assert reason in refused.content.decode()
+    evidence.refresh_from_db()
+    assert evidence.deleted_at is None
+    assert default_storage.exists(evidence.storage_key)
+    assert reason in page.content.decode()
+    assert _delete(sample, evidence) not in page.content.decode()
+    assert evidence.sha256 in page.content.decode()
+
+
+def test_deleting_a_locked_file_is_refused(alice_client, two_centres):
+    sample, evidence = _uploaded(alice_client, two_centres)
+    EvidenceFile.objects.filter(pk=evidence.pk).update(locked_at=timezone.now())
+
+    alice_client.post(_delete(sample, evidence))
+
+    evidence.refresh_from_db()
+    assert evidence.deleted_at is None
+
+
+def test_the_cutoff_is_14_days_after_submission_by_default():
+    unit = Unit(deletion_days=14)
+    submitted = datetime(2027, 5, 29, 14, 3, tzinfo=LONDON)
+
+    cutoff = deletion_cutoff(unit, submitted)
+
+    assert cutoff.at == datetime(2027, 6, 12, 14, 3, tzinfo=LONDON)
+    assert cutoff.last_day == date(2027, 6, 12)
+    assert not cutoff.passed(cutoff.at - timedelta(seconds=1))
+    assert cutoff.passed(cutoff.at)
+
+
+def test_a_unit_may_use_its_sample_deadline_up_to_the_end_of_that_day():
+    unit = Unit(
+        deletion_policy=Unit.DeletionPolicy.SERIES_DEADLINE,
+        sample_deadline=date(2027, 6, 12),
+    )
+
+    cutoff = deletion_cutoff(unit, datetime(2027, 5, 1, tzinfo=LONDON))
+
+    assert cutoff.passed(datetime(2027, 6, 12, 23, 59, tzinfo=LONDON)) is False
+    assert cutoff.passed(datetime(2027, 6, 13, 0, 0, tzinfo=LONDON)) is True
+    assert cutoff.message == (
+        "Files can no longer be deleted: the deadline for changes to uploads was "
+        "12/06/2027."
+    )
+
+
+def test_the_samples_page_lists_each_candidates_files_with_a_receipt(
+    alice_client, two_centres
+):
+    sample, evidence = _uploaded(alice_client, two_centres)
+    number = sampled_number(sample)
+
+    page = alice_client.get(reverse("sampling:samples", args=[sample.unit.public_id]))
+    body = page.content.decode()
+
+    assert f'id="files-{number}"' in body
+    assert "evil&quot;.html" in body
+    assert evidence.sha256 in body
+    assert "uploaded by Alice" in body
+    assert _delete(sample, evidence) in body
+    assert "js/uploads.js" in body
+    assert "Uploading files needs JavaScript" in body
+
+
+def test_the_samples_page_costs_the_same_queries_with_more_files(
+    alice_client, two_centres, django_assert_num_queries
+):
+    sample, _evidence = _uploaded(alice_client, two_centres)
+    url = reverse("sampling:samples", args=[sample.unit.public_id])
+    alice_client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        alice_client.get(url)
+    for member in sample.members.select_related("entry__candidate"):
+        upload(
+            alice_client, sample.unit, b"more", candidate=member.entry.candidate.number
+        )
+    with CaptureQueriesContext(connection) as many:
+        alice_client.get(url)
+
+    assert EvidenceFile.objects.count() > 5
+    assert len(many) == len(one)
+
+
+def test_a_postal_unit_shows_no_upload_column(alice_client, two_centres):
+    sample = upload_sample(two_centres, evidence=Unit.Evidence.POSTAL)
+
+    page = alice_client.get(reverse("sampling:samples", args=[sample.unit.public_id]))
+
+    assert "data-upload" not in page.content.decode()
+    assert "js/uploads.js" not in page.content.decode()

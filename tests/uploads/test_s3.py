@@ -1,0 +1,129 @@
+"""The same upload and download path against a real local S3 server (moto_server)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import boto3
+import pytest
+from django.urls import reverse
+
+from uploads.models import EvidenceFile
+
+from .helpers import CHUNK, sampled_number, upload, upload_sample
+
+BUCKET = "iamis-test-evidence"
+KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    port = _free_port()
+    moto = Path(sys.executable).with_name("moto_server")
+    server = subprocess.Popen(  # noqa: S603 - our own venv's script, fixed arguments
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.1)
+        _client(endpoint).create_bucket(Bucket=BUCKET)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _client(endpoint: str):
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **KEYS)
+
+
+@pytest.fixture
+def s3_storage(settings, s3_endpoint) -> str:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": BUCKET,
+                "endpoint_url": s3_endpoint,
+                "region_name": "us-east-1",
+                "access_key": KEYS["aws_access_key_id"],
+                "secret_key": KEYS["aws_secret_access_key"],
+                "file_overwrite": False,
+                "default_acl": None,
+                "querystring_expire": 300,
+                "signature_version": "s3v4",
+            },
+        },
+    }
+    return s3_endpoint
+
+
+def test_an_upload_lands_in_the_bucket_and_downloads_through_a_signed_url(
+    alice_client, two_centres, s3_storage, django_capture_on_commit_callbacks
+):
+    sample = upload_sample(two_centres)
+    source = os.urandom(3 * CHUNK + 77)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = upload(
+            alice_client,
+            sample.unit,
+            source,
+            candidate=sampled_number(sample),
+            name="film.mp4",
+        )
+
+    assert done.status_code == 200, done.content
+    evidence = EvidenceFile.objects.get()
+    s3 = _client(s3_storage)
+    stored = s3.get_object(Bucket=BUCKET, Key=evidence.storage_key)["Body"].read()
+    assert stored == source
+    assert evidence.sha256 == hashlib.sha256(source).hexdigest()
+    # The parts are removed once the file is complete.
+    parts = s3.list_objects_v2(Bucket=BUCKET, Prefix="upload-parts/")
+    assert parts.get("KeyCount", 0) == 0
+
+    response = alice_client.get(
+        reverse(
+            "uploads:file_download", args=[sample.unit.public_id, evidence.public_id]
+        )
+    )
+
+    assert response.status_code == 302
+    assert response["X-Content-Type-Options"] == "nosniff"
+    location = response["Location"]
+    query = parse_qs(urlparse(location).query)
+    assert location.startswith(f"{s3_storage}/{BUCKET}/{evidence.storage_key}?")
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert int(query["X-Amz-Expires"][0]) <= 60
+    assert query["response-content-disposition"][0].startswith(
+        'attachment; filename="film.mp4"'
+    )
+    with urllib.request.urlopen(location, timeout=10) as signed:  # noqa: S310
+        assert signed.read() == source

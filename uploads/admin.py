@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import EvidenceFile, UploadSession
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "centre",
+        "unit",
+        "kind",
+        "size",
+        "uploaded_at",
+        "locked_at",
+        "deleted_at",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["original_name", "sha256", "centre__number", "unit__code"]
+    readonly_fields = [field.name for field in EvidenceFile._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UploadSession)
+class UploadSessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "declared_name",
+        "centre",
+        "unit",
+        "status",
+        "received",
+        "updated_at",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [field.name for field in UploadSession._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,103 @@
+"""Scoped reads for evidence files.
+
+Centre members reach a unit through `iamis.selectors.access_unit`; the allocated moderator
+will reach the same (centre, unit) pair through their allocation and then use the same
+helpers below, which take the centre and unit rather than a membership.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from iamis.models import Centre, Unit
+from sampling.models import Sample
+
+from .models import EvidenceFile, Kind, UploadSession
+from .services import Cutoff, deletion_cutoff, max_bytes, upload_refusal
+
+
+def unit_files(*, centre: Centre, unit: Unit) -> QuerySet[EvidenceFile]:
+    return (
+        EvidenceFile.objects.filter(centre=centre, unit=unit, deleted_at__isnull=True)
+        .select_related("uploaded_by", "entry__candidate")
+        .order_by("uploaded_at", "id")
+    )
+
+
+def access_file(*, centre: Centre, unit: Unit, file_id: UUID) -> EvidenceFile:
+    return get_object_or_404(
+        EvidenceFile.objects.select_related("unit", "centre", "entry__candidate"),
+        centre=centre,
+        unit=unit,
+        public_id=file_id,
+        deleted_at__isnull=True,
+    )
+
+
+def access_upload(*, centre: Centre, unit: Unit, upload_id: UUID) -> UploadSession:
+    return get_object_or_404(
+        UploadSession.objects.select_related("unit", "centre", "entry__candidate"),
+        centre=centre,
+        unit=unit,
+        public_id=upload_id,
+    )
+
+
+@dataclass
+class UploadPanel:
+    """What the View samples page needs about uploads, loaded in a fixed number of
+    queries whatever the number of candidates."""
+
+    unit: Unit
+    takes_uploads: bool
+    refusal: str | None = None
+    cutoff: Cutoff | None = None
+    can_delete: bool = False
+    by_entry: dict[int, list[EvidenceFile]] = field(default_factory=dict)
+    group: list[EvidenceFile] = field(default_factory=list)
+    notes: list[EvidenceFile] = field(default_factory=list)
+
+    @property
+    def max_bytes(self) -> int:
+        return max_bytes()
+
+    @property
+    def is_open(self) -> bool:
+        return self.takes_uploads and self.refusal is None
+
+    def files_for(self, entry_id: int) -> list[EvidenceFile]:
+        return self.by_entry.get(entry_id, [])
+
+
+def upload_panel(*, centre: Centre, unit: Unit) -> UploadPanel:
+    panel = UploadPanel(unit=unit, takes_uploads=unit.has_uploads)
+    if not unit.has_uploads:
+        return panel
+    panel.refusal = upload_refusal(centre=centre, unit=unit, kind=Kind.NOTE, entry=None)
+    sample = (
+        Sample.objects.filter(centre=centre, unit=unit)
+        .select_related("submission")
+        .first()
+    )
+    if sample is None:
+        return panel
+    panel.cutoff = deletion_cutoff(unit, sample.submission.submitted_at)
+    panel.can_delete = not panel.cutoff.passed(timezone.now())
+    by_entry: defaultdict[int, list[EvidenceFile]] = defaultdict(list)
+    for evidence in unit_files(centre=centre, unit=unit):
+        if evidence.locked_at is not None:
+            panel.can_delete = False
+        if evidence.kind == Kind.CANDIDATE and evidence.entry_id is not None:
+            by_entry[evidence.entry_id].append(evidence)
+        elif evidence.kind == Kind.GROUP:
+            panel.group.append(evidence)
+        else:
+            panel.notes.append(evidence)
+    panel.by_entry = dict(by_entry)
+    return panel

@@ -1,0 +1,470 @@
+"""Writes for evidence files: the upload rules, the resumable protocol, delete and lock.
+
+Rules (DESIGN.md rule 5 and the guide's "IAMIS Upload"):
+- Uploads open when the unit's work is uploaded (e-submission or upload only), its marks
+  are submitted and its sample is ready. Any file type; at most UPLOAD_MAX_BYTES a file,
+  checked on the declared size at the start and on the bytes that actually arrive.
+- A candidate's file is for a sample member of any origin (system, centre, substitute,
+  moderator-requested). A member whose work was recorded as unavailable takes no new
+  files: a substitute's work replaces it (files uploaded before stay, and can be deleted
+  until the cutoff). Group/admin files only where the unit uses group upload; the
+  explanatory note to the moderator whenever uploads are open.
+- A file can be deleted until the unit's cutoff (`deletion_cutoff`); after it, or once
+  the beat task has locked the file, deleting is refused. Uploading stays open after the
+  cutoff (a moderator may ask for further samples), but such files cannot be deleted.
+
+Protocol: `upload_start` -> `upload_receive` for each chunk, in order, at the offset the
+server expects (a re-send of the last chunk is accepted and ignored) -> `upload_complete`
+joins the parts into the final object while hashing it. A chunk is stored as its own part
+object before the session row is touched, so no transaction stays open while bytes arrive.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from iamis.models import Centre, Entry, Unit
+from sampling.models import Sample, SampleMember
+
+from . import storage
+from .models import EvidenceFile, Kind, UploadSession
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+LONDON = ZoneInfo("Europe/London")
+
+
+class TooLarge(ValidationError):
+    """The file (or the bytes received so far) would pass the size limit."""
+
+
+class OffsetMismatch(Exception):
+    """A chunk arrived for an offset other than the next expected one."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+class IncompleteChunk(Exception):
+    """The connection ended before the chunk's declared length arrived."""
+
+
+def max_bytes() -> int:
+    return int(settings.UPLOAD_MAX_BYTES)
+
+
+def chunk_bytes() -> int:
+    return int(settings.UPLOAD_CHUNK_BYTES)
+
+
+# --- The cutoff ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    at: datetime  # deleting is allowed strictly before this instant
+    last_day: date  # the day shown to people ("the deadline ... was 12/06/2027")
+
+    def passed(self, now: datetime) -> bool:
+        return now >= self.at
+
+    @property
+    def message(self) -> str:
+        return _(
+            "Files can no longer be deleted: the deadline for changes to uploads "
+            "was %(date)s."
+        ) % {"date": self.last_day.strftime("%d/%m/%Y")}
+
+
+def deletion_cutoff(unit: Unit, submitted_at: datetime) -> Cutoff:
+    """By default `deletion_days` after the marks were submitted; a unit may instead use
+    its sample deadline, up to the end of that day in Wales. A unit set to the deadline
+    without a deadline date falls back to the days."""
+    if (
+        unit.deletion_policy == Unit.DeletionPolicy.SERIES_DEADLINE
+        and unit.sample_deadline is not None
+    ):
+        end = datetime.combine(
+            unit.sample_deadline + timedelta(days=1), time.min, tzinfo=LONDON
+        )
+        return Cutoff(at=end, last_day=unit.sample_deadline)
+    at = submitted_at + timedelta(days=unit.deletion_days)
+    return Cutoff(at=at, last_day=timezone.localtime(at, LONDON).date())
+
+
+def cutoff_for(*, centre: Centre, unit: Unit) -> Cutoff | None:
+    """The cutoff of the centre's sheet, counted from its first submission (the one that
+    made the sample); None before there is a sample."""
+    sample = (
+        Sample.objects.filter(centre=centre, unit=unit)
+        .select_related("submission")
+        .first()
+    )
+    if sample is None:
+        return None
+    return deletion_cutoff(unit, sample.submission.submitted_at)
+
+
+# --- When uploads are open -------------------------------------------------------------
+
+
+def upload_refusal(
+    *, centre: Centre, unit: Unit, kind: str, entry: Entry | None
+) -> str | None:
+    """Why this upload is refused, or None when it is allowed."""
+    if not unit.has_uploads:
+        return _("Work for this unit is sent to the moderator, not uploaded.")
+    sample = Sample.objects.filter(centre=centre, unit=unit).first()
+    if sample is None or sample.status != Sample.Status.READY:
+        return _(
+            "Files can be uploaded once the marks are submitted and the sample has "
+            "been generated."
+        )
+    if kind == Kind.CANDIDATE:
+        member = (
+            SampleMember.objects.filter(sample=sample, centre=centre, entry=entry)
+            .only("work_unavailable")
+            .first()
+            if entry is not None
+            else None
+        )
+        if member is None:
+            return _("Work is uploaded only for candidates in the sample.")
+        if member.work_unavailable:
+            return _(
+                "This candidate's work was recorded as unavailable; upload the "
+                "replacement candidate's work instead."
+            )
+    elif kind == Kind.GROUP:
+        if not unit.group_upload:
+            return _("This unit does not use group upload.")
+    elif kind != Kind.NOTE:
+        return _("Unknown kind of upload.")
+    return None
+
+
+def _check_open(*, centre: Centre, unit: Unit, kind: str, entry: Entry | None) -> None:
+    refusal = upload_refusal(centre=centre, unit=unit, kind=kind, entry=entry)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def _too_large_message(size: int) -> str:
+    return _(
+        "The file is too large (%(size)s bytes): each file can be at most %(max)s."
+    ) % {"size": f"{size:,}", "max": filesizeformat(max_bytes())}
+
+
+# --- The resumable protocol ------------------------------------------------------------
+
+
+def upload_start(
+    *,
+    centre: Centre,
+    unit: Unit,
+    kind: str,
+    entry: Entry | None,
+    name: str,
+    size: int,
+    acting_user: User,
+) -> UploadSession:
+    if size <= 0:
+        raise ValidationError(_("The file is empty."))
+    if size > max_bytes():
+        raise TooLarge(_too_large_message(size))
+    _check_open(centre=centre, unit=unit, kind=kind, entry=entry)
+    public_id = uuid.uuid4()
+    session = UploadSession(
+        public_id=public_id,
+        centre=centre,
+        unit=unit,
+        entry=entry if kind == Kind.CANDIDATE else None,
+        kind=kind,
+        declared_name=storage.sanitise_name(name),
+        declared_size=size,
+        parts_prefix=storage.parts_prefix(
+            centre_number=centre.number, session_public_id=public_id
+        ),
+        created_by=acting_user,
+    )
+    with transaction.atomic():
+        session.full_clean()
+        session.save()
+    return session
+
+
+def upload_receive(
+    *, session: UploadSession, offset: int, length: int, stream: storage.Readable
+) -> UploadSession:
+    """Store one chunk of `length` bytes read from `stream` as the next part."""
+    if session.status != UploadSession.Status.OPEN:
+        raise ValidationError(_("This upload is no longer open."))
+    if offset != session.received:
+        last = session.parts[-1] if session.parts else None
+        # The client lost our answer and sent the last chunk again: already stored.
+        if last and offset == session.received - last[1] and length == last[1]:
+            return session
+        raise OffsetMismatch(session.received)
+    if length <= 0:
+        raise ValidationError(_("The chunk is empty."))
+    if length > chunk_bytes():
+        raise TooLarge(_("The chunk is larger than the server accepts."))
+    if offset + length > max_bytes():
+        raise TooLarge(_too_large_message(offset + length))
+    if offset + length > session.declared_size:
+        raise TooLarge(_("The upload is larger than the size it declared."))
+
+    key = f"{session.parts_prefix}{session.chunk_index:06d}-{uuid.uuid4().hex[:12]}"
+    reader = storage.LimitedReader(stream, length)
+    try:
+        storage.save_exact(key, reader)
+    except Exception:
+        default_storage.delete(key)
+        raise
+    if reader.count != length:
+        default_storage.delete(key)
+        raise IncompleteChunk
+
+    with transaction.atomic():
+        locked = UploadSession.objects.select_for_update().get(pk=session.pk)
+        accepted = (
+            locked.status == UploadSession.Status.OPEN and locked.received == offset
+        )
+        if accepted:
+            locked.parts = [*locked.parts, [key, length]]
+            locked.received += length
+            locked.save(update_fields=["parts", "received", "updated_at"])
+    if not accepted:
+        # Another request stored this chunk first.
+        default_storage.delete(key)
+        raise OffsetMismatch(locked.received)
+    return locked
+
+
+def _remove_parts(session_pk: int) -> None:
+    session = UploadSession.objects.get(pk=session_pk)
+    storage.delete_prefix(session.parts_prefix)
+    UploadSession.objects.filter(pk=session_pk).update(parts_removed_at=timezone.now())
+
+
+def _target(unit: Unit, kind: str, entry: Entry | None, name: str) -> str:
+    if entry is not None:
+        return f"{unit.code} {entry.candidate.display_number}: {name}"
+    return f"{unit.code} {kind}: {name}"
+
+
+def upload_complete(
+    *,
+    session: UploadSession,
+    acting_user: User,
+    request: HttpRequest | None = None,
+) -> EvidenceFile:
+    """Join the parts into the final object (hashing while streaming) and record it."""
+    if session.status == UploadSession.Status.COMPLETE and session.evidence_file:
+        return session.evidence_file
+    if session.status != UploadSession.Status.OPEN:
+        raise ValidationError(_("This upload is no longer open."))
+    if session.received != session.declared_size:
+        raise ValidationError(
+            _("The upload is not finished: %(received)s of %(size)s bytes arrived.")
+            % {"received": session.received, "size": session.declared_size}
+        )
+    unit, centre = session.unit, session.centre
+    _check_open(centre=centre, unit=unit, kind=session.kind, entry=session.entry)
+
+    key = storage.evidence_key(
+        centre_number=centre.number, unit_public_id=unit.public_id
+    )
+    joined = storage.JoinedParts([part[0] for part in session.parts], storage.open_part)
+    try:
+        storage.save_exact(key, joined)
+    except Exception:
+        default_storage.delete(key)
+        raise
+    finally:
+        joined.close()
+    if joined.count != session.declared_size:
+        default_storage.delete(key)
+        raise ValidationError(_("The upload is incomplete; please upload it again."))
+
+    with transaction.atomic():
+        locked = UploadSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status != UploadSession.Status.OPEN:
+            default_storage.delete(key)
+            if locked.evidence_file_id:
+                return EvidenceFile.objects.get(pk=locked.evidence_file_id)
+            raise ValidationError(_("This upload is no longer open."))
+        evidence = EvidenceFile(
+            centre=centre,
+            unit=unit,
+            entry=locked.entry,
+            kind=locked.kind,
+            original_name=locked.declared_name,
+            size=joined.count,
+            sha256=joined.digest.hexdigest(),
+            storage_key=key,
+            uploaded_by=acting_user,
+        )
+        evidence.full_clean()
+        evidence.save()
+        locked.status = UploadSession.Status.COMPLETE
+        locked.evidence_file = evidence
+        locked.save(update_fields=["status", "evidence_file", "updated_at"])
+        audit_record(
+            action=AuditEvent.Action.FILE_UPLOADED,
+            actor=acting_user,
+            centre=centre,
+            target=_target(unit, evidence.kind, evidence.entry, evidence.original_name),
+            request=request,
+            file=str(evidence.public_id),
+            size=evidence.size,
+            sha256=evidence.sha256,
+        )
+        pk = locked.pk
+        transaction.on_commit(lambda: _remove_parts(pk))
+    return evidence
+
+
+# --- Delete and lock -------------------------------------------------------------------
+
+
+def file_delete(
+    *,
+    evidence: EvidenceFile,
+    acting_user: User,
+    request: HttpRequest | None = None,
+) -> None:
+    """Soft-delete (the audit trail keeps its subject) and remove the stored object."""
+    with transaction.atomic():
+        locked = (
+            EvidenceFile.objects.select_for_update(of=("self",))
+            .select_related("unit", "centre", "entry__candidate")
+            .get(pk=evidence.pk)
+        )
+        if locked.deleted_at is not None:
+            raise ValidationError(_("That file has already been deleted."))
+        cutoff = cutoff_for(centre=locked.centre, unit=locked.unit)
+        if locked.locked_at is not None or (
+            cutoff is not None and cutoff.passed(timezone.now())
+        ):
+            raise ValidationError(
+                cutoff.message
+                if cutoff is not None
+                else _("Files can no longer be deleted.")
+            )
+        locked.deleted_at = timezone.now()
+        locked.deleted_by = acting_user
+        locked.save(update_fields=["deleted_at", "deleted_by"])
+        audit_record(
+            action=AuditEvent.Action.FILE_DELETED,
+            actor=acting_user,
+            centre=locked.centre,
+            target=_target(
+                locked.unit, locked.kind, locked.entry, locked.original_name
+            ),
+            request=request,
+            file=str(locked.public_id),
+            sha256=locked.sha256,
+        )
+        key = locked.storage_key
+        transaction.on_commit(lambda: default_storage.delete(key))
+
+
+def files_lock_past_cutoff(*, now: datetime | None = None) -> int:
+    """Lock exactly the files whose unit's cutoff has passed; one audit event per file.
+    Files already locked (or deleted) are left alone, so running it twice changes
+    nothing."""
+    now = now or timezone.now()
+    sheets = (
+        EvidenceFile.objects.filter(locked_at__isnull=True, deleted_at__isnull=True)
+        .values_list("centre_id", "unit_id")
+        .distinct()
+    )
+    locked_count = 0
+    for centre_id, unit_id in sheets:
+        sample = (
+            Sample.objects.filter(centre_id=centre_id, unit_id=unit_id)
+            .select_related("submission", "unit")
+            .first()
+        )
+        if sample is None:
+            continue
+        if not deletion_cutoff(sample.unit, sample.submission.submitted_at).passed(now):
+            continue
+        with transaction.atomic():
+            due = (
+                EvidenceFile.objects.select_for_update(of=("self",))
+                .select_related("unit", "centre", "entry__candidate")
+                .filter(
+                    centre_id=centre_id,
+                    unit_id=unit_id,
+                    locked_at__isnull=True,
+                    deleted_at__isnull=True,
+                )
+            )
+            for evidence in due:
+                evidence.locked_at = now
+                evidence.save(update_fields=["locked_at"])
+                audit_record(
+                    action=AuditEvent.Action.FILE_LOCKED,
+                    centre=evidence.centre,
+                    target=_target(
+                        evidence.unit,
+                        evidence.kind,
+                        evidence.entry,
+                        evidence.original_name,
+                    ),
+                    file=str(evidence.public_id),
+                )
+                locked_count += 1
+    return locked_count
+
+
+def uploads_clean_abandoned(*, now: datetime | None = None) -> int:
+    """Delete the parts of uploads idle for longer than UPLOAD_ABANDON_HOURS, and of
+    finished uploads whose parts were not removed (a crash after commit)."""
+    now = now or timezone.now()
+    idle_since = now - timedelta(hours=int(settings.UPLOAD_ABANDON_HOURS))
+    stale = UploadSession.objects.filter(
+        parts_removed_at__isnull=True, updated_at__lt=idle_since
+    ).values_list("pk", flat=True)
+    cleaned = 0
+    for pk in stale:
+        with transaction.atomic():
+            session = (
+                UploadSession.objects.select_for_update()
+                .filter(pk=pk, parts_removed_at__isnull=True, updated_at__lt=idle_since)
+                .first()
+            )
+            if session is None:
+                continue
+            storage.delete_prefix(session.parts_prefix)
+            if session.status == UploadSession.Status.OPEN:
+                session.status = UploadSession.Status.ABANDONED
+            session.parts_removed_at = now
+            session.parts = []
+            # QuerySet.update keeps updated_at: it records the last client activity.
+            UploadSession.objects.filter(pk=pk).update(
+                status=session.status, parts_removed_at=now, parts=[]
+            )
+            cleaned += 1
+    return cleaned

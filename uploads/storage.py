@@ -1,0 +1,173 @@
+"""Streaming to and from the default storage (FileSystemStorage or S3 alike).
+
+Nothing here holds a whole file or a whole chunk in memory: request bodies and parts are
+read in blocks of `BLOCK` bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable
+from typing import IO, Protocol, cast
+
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, default_storage
+
+BLOCK = 1024 * 1024
+
+
+class Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def evidence_key(*, centre_number: int, unit_public_id: uuid.UUID) -> str:
+    return f"evidence/{centre_number:05d}/{unit_public_id}/{uuid.uuid4()}"
+
+
+def parts_prefix(*, centre_number: int, session_public_id: uuid.UUID) -> str:
+    return f"upload-parts/{centre_number:05d}/{session_public_id}/"
+
+
+def save_exact(key: str, stream: io.RawIOBase) -> str:
+    """Store under exactly `key`; server-made keys are unique, so a clash is a bug."""
+    saved = default_storage.save(key, File(cast(IO[bytes], stream), name=key))
+    if saved != key:
+        default_storage.delete(saved)
+        raise RuntimeError(f"storage renamed {key!r} to {saved!r}")
+    return saved
+
+
+class LimitedReader(io.RawIOBase):
+    """Reads at most `length` bytes from `source`, counting as it goes; a short source
+    (a dropped connection) ends early and the caller compares `count`.
+
+    `read(n)` returns n bytes unless the data ends: boto3 takes a short read for the end
+    of the file. Callers read in bounded sizes (64 KiB for the filesystem, the multipart
+    part size for S3), so memory stays bounded.
+    """
+
+    def __init__(self, source: Readable, length: int) -> None:
+        self.source = source
+        self.remaining = length
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        pieces = []
+        while want > 0:
+            data = self.source.read(min(want, BLOCK))
+            if not data:
+                self.remaining = 0
+                break
+            pieces.append(data)
+            want -= len(data)
+            self.remaining -= len(data)
+            self.count += len(data)
+        return b"".join(pieces)
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class JoinedParts(io.RawIOBase):
+    """The parts one after another as one stream, hashing with SHA-256 on the way."""
+
+    def __init__(self, keys: list[str], opener: Callable[[str], IO[bytes]]) -> None:
+        self.keys = list(keys)
+        self.opener = opener
+        self.current: IO[bytes] | None = None
+        self.digest = hashlib.sha256()
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        # Fill `size` across part boundaries (see LimitedReader.read).
+        want = -1 if size is None or size < 0 else size
+        pieces = []
+        while want != 0:
+            if self.current is None:
+                if not self.keys:
+                    break
+                self.current = self.opener(self.keys.pop(0))
+            data = self.current.read(BLOCK if want < 0 else min(want, BLOCK))
+            if not data:
+                self.current.close()
+                self.current = None
+                continue
+            self.digest.update(data)
+            self.count += len(data)
+            pieces.append(data)
+            if want > 0:
+                want -= len(data)
+        return b"".join(pieces)
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+        super().close()
+
+
+def open_part(key: str) -> IO[bytes]:
+    return default_storage.open(key, "rb")
+
+
+def delete_prefix(prefix: str) -> int:
+    """Delete every object under `prefix` (parts, including ones no session recorded)."""
+    try:
+        _dirs, files = default_storage.listdir(prefix)
+    except FileNotFoundError:
+        return 0
+    for name in files:
+        default_storage.delete(prefix + name)
+    if isinstance(default_storage, FileSystemStorage) and default_storage.exists(
+        prefix
+    ):
+        # FileSystemStorage leaves the folder behind; S3 has no folders.
+        default_storage.delete(prefix.rstrip("/"))
+    return len(files)
+
+
+def is_filesystem() -> bool:
+    return isinstance(default_storage, FileSystemStorage)
+
+
+_UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def sanitise_name(name: str) -> str:
+    """The uploader's file name, kept for display only: base name, no control characters,
+    at most 200 characters (keeping the extension)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    if len(base) > 200:
+        stem, dot, ext = base.rpartition(".")
+        base = (
+            stem[: 200 - len(ext) - 1] + dot + ext
+            if dot and len(ext) < 20
+            else base[:200]
+        )
+    return base or "file"
+
+
+def ascii_name(name: str) -> str:
+    """A safe ASCII version for the plain `filename=` parameter."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    safe = _UNSAFE_ASCII.sub("_", folded).strip(" .")
+    return safe or "file"

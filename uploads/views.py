@@ -1,0 +1,282 @@
+"""Evidence uploads for the centre: the chunked upload API, download and delete.
+
+The upload API speaks JSON over plain HTTP (so the Django test client drives it):
+- POST  units/<unit>/uploads/                 name, size, kind, candidate -> 201 {id, ...}
+- GET   units/<unit>/uploads/<id>/            -> {offset}: where to resume
+- POST  units/<unit>/uploads/<id>/            raw body, header Upload-Offset -> {offset}
+- POST  units/<unit>/uploads/<id>/complete/   -> {file, html} (the refreshed file list)
+A chunk at the wrong offset gets 409 with the expected offset; too large gets 413; a
+chunk for an upload that is no longer open gets 410.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from urllib.parse import quote
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from common.tenancy import CentreRequest
+from iamis import selectors as iamis_selectors
+from iamis.models import Entry, Unit
+from iamis.views import iamis_required
+
+from . import selectors, services, storage
+from .models import EvidenceFile, Kind, UploadSession
+
+SIGNED_URL_SECONDS = 60
+
+
+def _error(message: str, status: int = 400, **extra: Any) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def _offset_response(session: UploadSession, status: int = 200) -> JsonResponse:
+    response = JsonResponse(
+        {"offset": session.received, "size": session.declared_size}, status=status
+    )
+    response["Upload-Offset"] = str(session.received)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _session_json(request: CentreRequest, session: UploadSession) -> dict[str, Any]:
+    args = [session.unit.public_id, session.public_id]
+    return {
+        "id": str(session.public_id),
+        "offset": session.received,
+        "size": session.declared_size,
+        "chunk_size": services.chunk_bytes(),
+        "url": reverse("uploads:upload", args=args),
+        "complete_url": reverse("uploads:upload_complete", args=args),
+    }
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def list_id(kind: str, entry: Entry | None) -> str:
+    if entry is not None:
+        return f"files-{entry.candidate.number}"
+    return f"files-{kind}"
+
+
+@require_POST
+@iamis_required
+def upload_start(request: CentreRequest, unit_id: UUID) -> HttpResponse:
+    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    kind = request.POST.get("kind", Kind.CANDIDATE)
+    size = _int(request.POST.get("size"))
+    if kind not in Kind.values or size is None:
+        return _error(_("Say which file is being uploaded and its size."))
+    entry = None
+    if kind == Kind.CANDIDATE:
+        candidate_no = _int(request.POST.get("candidate"))
+        if candidate_no is None:
+            return _error(_("Say which candidate the work belongs to."))
+        entry = iamis_selectors.access_entry(
+            centre=request.centre, unit=unit, candidate_no=candidate_no
+        )
+    try:
+        session = services.upload_start(
+            centre=request.centre,
+            unit=unit,
+            kind=kind,
+            entry=entry,
+            name=request.POST.get("name", ""),
+            size=size,
+            acting_user=request.user,
+        )
+    except services.TooLarge as error:
+        return _error(error.messages[0], status=413)
+    except ValidationError as error:
+        return _error(error.messages[0])
+    return JsonResponse(_session_json(request, session), status=201)
+
+
+@require_http_methods(["GET", "POST"])
+@iamis_required
+def upload(request: CentreRequest, unit_id: UUID, upload_id: UUID) -> HttpResponse:
+    """GET: how many bytes arrived (resume from there). POST: the next chunk."""
+    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    session = selectors.access_upload(
+        centre=request.centre, unit=unit, upload_id=upload_id
+    )
+    if request.method == "GET":
+        return _offset_response(session)
+    offset = _int(request.headers.get("Upload-Offset"))
+    length = _int(request.META.get("CONTENT_LENGTH"))
+    if offset is None or length is None:
+        return _error(_("A chunk needs an Upload-Offset and a Content-Length."))
+    try:
+        # `request` is read in blocks: the chunk never sits whole in memory.
+        session = services.upload_receive(
+            session=session, offset=offset, length=length, stream=request
+        )
+    except services.OffsetMismatch as mismatch:
+        response = _error(
+            _("That part was not expected; resume from the offset given."),
+            status=409,
+            offset=mismatch.expected,
+        )
+        response["Upload-Offset"] = str(mismatch.expected)
+        return response
+    except services.TooLarge as error:
+        return _error(error.messages[0], status=413)
+    except ValidationError as error:
+        return _error(error.messages[0], status=410)
+    except (services.IncompleteChunk, OSError):
+        session.refresh_from_db()
+        response = _error(
+            _("The connection was interrupted; resume from the offset given."),
+            offset=session.received,
+        )
+        response["Upload-Offset"] = str(session.received)
+        return response
+    return _offset_response(session)
+
+
+@require_POST
+@iamis_required
+def upload_complete(
+    request: CentreRequest, unit_id: UUID, upload_id: UUID
+) -> HttpResponse:
+    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    session = selectors.access_upload(
+        centre=request.centre, unit=unit, upload_id=upload_id
+    )
+    try:
+        evidence = services.upload_complete(
+            session=session, acting_user=request.user, request=request
+        )
+    except ValidationError as error:
+        return _error(error.messages[0], offset=session.received)
+    panel = selectors.upload_panel(centre=request.centre, unit=unit)
+    files = (
+        panel.files_for(evidence.entry_id)
+        if evidence.entry_id is not None
+        else (panel.group if evidence.kind == Kind.GROUP else panel.notes)
+    )
+    target = list_id(evidence.kind, evidence.entry)
+    html = render_to_string(
+        "uploads/files.html#file-list",
+        {"unit": unit, "files": files, "panel": panel, "list_id": target},
+        request=request,
+    )
+    return JsonResponse(
+        {
+            "file": {
+                "id": str(evidence.public_id),
+                "name": evidence.original_name,
+                "size": evidence.size,
+                "sha256": evidence.sha256,
+            },
+            "target": target,
+            "html": html,
+        }
+    )
+
+
+def _content_disposition(name: str) -> str:
+    # A plain ASCII name for old clients and the exact name per RFC 5987/6266.
+    return "attachment; filename=\"{}\"; filename*=UTF-8''{}".format(
+        storage.ascii_name(name), quote(name, safe="")
+    )
+
+
+@require_safe
+@iamis_required
+def file_download(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpResponse:
+    """Always an attachment, never rendered in our origin (an uploaded HTML or SVG file
+    must not run here); from S3 through a short-lived signed URL."""
+    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    evidence = selectors.access_file(centre=request.centre, unit=unit, file_id=file_id)
+    disposition = _content_disposition(evidence.original_name)
+    response: HttpResponseBase
+    if storage.is_filesystem():
+        response = FileResponse(
+            default_storage.open(evidence.storage_key, "rb"),
+            content_type="application/octet-stream",
+        )
+        response["Content-Disposition"] = disposition
+        response["Content-Length"] = str(evidence.size)
+    else:
+        # S3Storage.url takes the signed URL's parameters and lifetime.
+        url = cast(Any, default_storage).url(
+            evidence.storage_key,
+            parameters={
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": "application/octet-stream",
+            },
+            expire=SIGNED_URL_SECONDS,
+        )
+        response = HttpResponseRedirect(url)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    # A FileResponse streams; the decorators only pass it through.
+    return cast(HttpResponse, response)
+
+
+def _samples_page(unit: Unit) -> str:
+    return reverse("sampling:samples", args=[unit.public_id])
+
+
+@require_http_methods(["GET", "POST"])
+@iamis_required
+def file_delete(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpResponse:
+    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    evidence = selectors.access_file(centre=request.centre, unit=unit, file_id=file_id)
+    cutoff = services.cutoff_for(centre=request.centre, unit=unit)
+    if request.method == "POST":
+        try:
+            services.file_delete(
+                evidence=evidence, acting_user=request.user, request=request
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request, _("%(name)s was deleted.") % {"name": evidence.original_name}
+            )
+        return redirect(_samples_page(unit))
+    return render(
+        request,
+        "uploads/file_delete.html",
+        {
+            "unit": unit,
+            "file": evidence,
+            "cutoff": cutoff,
+            "can_delete": _deletable(evidence, cutoff),
+            "back": _samples_page(unit),
+        },
+    )
+
+
+def _deletable(evidence: EvidenceFile, cutoff: services.Cutoff | None) -> bool:
+    return evidence.locked_at is None and not (
+        cutoff is not None and cutoff.passed(timezone.now())
+    )
