@@ -129,7 +129,7 @@ def _recovery_hash(code: str) -> str:
     # Keyed with the server secret: a stolen table alone cannot be brute-forced offline,
     # and 48 random bits per code outlast the sign-in throttle online.
     return salted_hmac(
-        "iamis.recovery-code", _normalise_recovery_code(code)
+        "iamis.recovery-code", _normalise_recovery_code(code), algorithm="sha256"
     ).hexdigest()
 
 

@@ -315,3 +315,16 @@ def median(values: Sequence[float]) -> float:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
+
+
+def drop_database(stack: Stack) -> None:
+    """Drop the run's database (closing anyone still connected), for a benchmark that
+    cleans up after itself. Only ever a benchmark database (see `make_stack`)."""
+    import psycopg
+    from psycopg import sql
+
+    if not stack.db_name.startswith(DB_PREFIX):
+        raise ValueError(f"not a benchmark database: {stack.db_name}")
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        name = sql.Identifier(stack.db_name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
