@@ -408,7 +408,7 @@ def warm_up(client: Client, unit_id: str, candidate: int, fd: int) -> None:
         raise BenchError("warm-up: " + "; ".join(errors))
 
 
-def main() -> int:  # noqa: PLR0915 - one linear script
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="256 MiB instead of 1 GiB")
     args = parser.parse_args()
@@ -494,7 +494,9 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 problems.append(f"expected 2 gunicorn workers, saw {sorted(idle)}")
             print(
                 "idle workers after a warm-up upload on each: "
-                + ", ".join(f"pid {pid} {mib(kib)}" for pid, kib in sorted(idle.items()))
+                + ", ".join(
+                    f"pid {pid} {mib(kib)}" for pid, kib in sorted(idle.items())
+                )
             )
 
             # 1. The whole file, chunk after chunk at the server's chunk size.
@@ -520,7 +522,7 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 f"start to receipt: {upload_seconds:.2f} s = {mb_s(size, upload_seconds)}"
                 f"; copy + fsync {copy_sync:.2f} s; ratio {ratio:.2f}"
             )
-            pid, growth = first.worst
+            _pid, growth = first.worst
             print(
                 f"worker RSS ({first.samples} samples, every 0.1 s): "
                 + ", ".join(
@@ -529,7 +531,9 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 )
             )
             if first.new_pids:
-                problems.append(f"new worker pid(s) during the upload: {first.new_pids}")
+                problems.append(
+                    f"new worker pid(s) during the upload: {first.new_pids}"
+                )
             first_ok = receipt["sha256"] == source_sha and receipt["size"] == size
             print(
                 f"receipt: {receipt['size']:,} bytes, SHA-256 {receipt['sha256']} "
@@ -563,7 +567,9 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 resumed_receipt["sha256"] == source_sha
                 and resumed_receipt["size"] == size
             )
-            stored = sorted(p for p in (media / "upload-parts").rglob("*") if p.is_file())
+            stored = sorted(
+                p for p in (media / "upload-parts").rglob("*") if p.is_file()
+            )
             print()
             print("== Resume after the connection is cut ==")
             print(
