@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from common.urls import absolute_url
 from iamis.models import Centre
 
 from .models import Invite, Membership, User
@@ -38,7 +39,7 @@ def _hash(token: str) -> str:
 
 def _link(request: HttpRequest | None, token: str) -> str:
     path = reverse("accounts:invite_accept", args=[token])
-    return request.build_absolute_uri(path) if request is not None else path
+    return absolute_url(path, request)
 
 
 def _send_email(invite: Invite, link: str) -> None:

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from common.urls import absolute_url
 
 from .marks import mark_replace, parse_cell
 from .models import (
@@ -386,9 +387,9 @@ def _decide(
         after=status,
         **detail,
     )
-    link = reverse("iamis:change_request_detail", args=[change.public_id])
-    if request is not None:
-        link = request.build_absolute_uri(link)
+    link = absolute_url(
+        reverse("iamis:change_request_detail", args=[change.public_id]), request
+    )
     transaction.on_commit(lambda: _send_decision_email(change, link))
 
 

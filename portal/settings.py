@@ -32,6 +32,8 @@ ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Where the portal is reached, for links in e-mails sent outside a request (tasks, shell).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -186,3 +186,11 @@ def test_the_invite_email_follows_the_invitees_language(
         _invite(two_centres, language="cy")
 
     assert re.search(r"Porth", mail.outbox[0].subject)
+
+
+def test_an_invite_sent_outside_a_request_links_to_the_site(two_centres, settings):
+    settings.SITE_URL = "https://portal.example.org/"
+
+    sent = _invite(two_centres)
+
+    assert sent.link.startswith("https://portal.example.org/accounts/invite/")
