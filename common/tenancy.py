@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from iamis.models import Centre
 
 SESSION_KEY = "active_membership_id"
+SEVERAL_KEY = "has_several_centres"
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -59,9 +60,12 @@ def active_membership(request: HttpRequest) -> Membership | None:
     if chosen_id is not None:
         membership = memberships.filter(pk=chosen_id).first()
         if membership is not None:
+            if SEVERAL_KEY not in request.session:
+                request.session[SEVERAL_KEY] = memberships.count() > 1
             return membership
         request.session.pop(SESSION_KEY, None)
     only = list(memberships[:2])
+    request.session[SEVERAL_KEY] = len(only) > 1
     if len(only) == 1:
         request.session[SESSION_KEY] = only[0].pk
         return only[0]
@@ -69,7 +73,14 @@ def active_membership(request: HttpRequest) -> Membership | None:
 
 
 def choose_membership(request: HttpRequest, membership: Membership) -> None:
+    from accounts.models import Membership
+
     request.session[SESSION_KEY] = membership.pk
+    # Remembered here so the page header need not count memberships on every request.
+    request.session[SEVERAL_KEY] = (
+        Membership.objects.filter(user_id=membership.user_id, is_active=True).count()
+        > 1
+    )
 
 
 class TenancyMiddleware:
@@ -80,6 +91,7 @@ class TenancyMiddleware:
         membership = active_membership(request)
         request.membership = membership  # type: ignore[attr-defined]
         request.centre = membership.centre if membership else None  # type: ignore[attr-defined]
+        request.several_centres = bool(request.session.get(SEVERAL_KEY))  # type: ignore[attr-defined]
         return self.get_response(request)
 
 

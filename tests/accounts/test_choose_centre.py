@@ -73,3 +73,14 @@ def test_accounts_without_a_centre_are_told_so(client, db):
 
     assert response.status_code == 403
     assert "not linked to a centre" in response.text
+
+
+def test_the_header_offers_change_centre_only_to_people_in_several(alice_client, two_centres):
+    single = alice_client.get(reverse("portal:home"))
+    membership = _join(two_centres.alice, two_centres.charlie_centre)
+    alice_client.post(reverse("accounts:choose_centre"), {"membership": membership.pk})
+
+    several = alice_client.get(reverse("portal:home"))
+
+    assert "Change centre" not in single.text
+    assert "Change centre" in several.text
