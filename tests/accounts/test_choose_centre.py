@@ -75,7 +75,9 @@ def test_accounts_without_a_centre_are_told_so(client, db):
     assert "not linked to a centre" in response.text
 
 
-def test_the_header_offers_change_centre_only_to_people_in_several(alice_client, two_centres):
+def test_the_header_offers_change_centre_only_to_people_in_several(
+    alice_client, two_centres
+):
     single = alice_client.get(reverse("portal:home"))
     membership = _join(two_centres.alice, two_centres.charlie_centre)
     alice_client.post(reverse("accounts:choose_centre"), {"membership": membership.pk})
