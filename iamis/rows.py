@@ -5,10 +5,14 @@ render the same thing."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from .marks import CellResult
+
+if TYPE_CHECKING:
+    from moderation.models import ClericalCorrection
 from .models import Candidate, Entry, Mark, Task, Unit
 
 
@@ -20,6 +24,8 @@ class Cell:
     max_mark: int | None = None
     error: str = ""
     accepted: bool = False
+    # The moderator's clerical correction of this value, shown beside it in red.
+    amended: str = ""
 
     @property
     def max_digits(self) -> int:
@@ -45,6 +51,7 @@ class Row:
     conflict: bool = False
     saved: bool = False
     errors: list[str] = field(default_factory=list)
+    amended_total: str = ""
 
     @property
     def candidate(self) -> Candidate:
@@ -95,7 +102,7 @@ def build_row(entry: Entry, unit: Unit, tasks: list[Task], url_prefix: str = "")
         if unit.initials_required
         else None
     )
-    return Row(
+    row = Row(
         entry=entry,
         mark=mark,
         cells=cells,
@@ -106,6 +113,24 @@ def build_row(entry: Entry, unit: Unit, tasks: list[Task], url_prefix: str = "")
         url=f"{url_prefix}{entry.candidate.number}/",
         in_sample=bool(getattr(entry, "membership", None)),
     )
+    corrections = getattr(entry, "corrections", None)
+    if corrections:
+        _show_correction(row, corrections[0], tasks)
+    return row
+
+
+def _show_correction(
+    row: Row, correction: ClericalCorrection, tasks: list[Task]
+) -> None:
+    if correction.grade:
+        row.cells[0].amended = correction.grade
+        return
+    for cell, task in zip(row.cells, tasks, strict=False):
+        cell.amended = correction.task_value(task.number)
+    if correction.total is not None:
+        row.amended_total = str(correction.total)
+        if len(tasks) == 1 and not row.cells[0].amended:
+            row.cells[0].amended = row.amended_total
 
 
 def row_after_save(

@@ -121,13 +121,20 @@ def marksheet_rows(
     One query whatever the size (the mark comes with a join); "samples" filters through
     the sampling app's membership table when it exists.
     """
+    from moderation.models import ClericalCorrection
     from sampling.models import SampleMember
 
     in_sample = SampleMember.objects.filter(sample__centre=centre, sample__unit=unit)
+    corrections = ClericalCorrection.objects.filter(
+        centre=centre, unit=unit, is_current=True
+    )
     rows = (
         Entry.objects.filter(centre=centre, unit=unit)
         .select_related("candidate", "mark")
-        .prefetch_related(Prefetch("sample_members", in_sample, to_attr="membership"))
+        .prefetch_related(
+            Prefetch("sample_members", in_sample, to_attr="membership"),
+            Prefetch("clerical_corrections", corrections, to_attr="corrections"),
+        )
     )
     if search:
         rows = rows.filter(candidate__surname__istartswith=search.strip())

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -38,7 +39,16 @@ def index(request: CentreRequest) -> HttpResponse:
         (series, list(group))
         for series, group in groupby(units, key=lambda u: u.series)
     ]
-    return render(request, "iamis/index.html", {"series_groups": series_groups})
+    from moderation.selectors import visible_report_unit_ids
+
+    report_unit_ids = visible_report_unit_ids(
+        centre=request.centre, today=timezone.localdate()
+    )
+    return render(
+        request,
+        "iamis/index.html",
+        {"series_groups": series_groups, "report_unit_ids": report_unit_ids},
+    )
 
 
 def _options(request: CentreRequest) -> dict[str, str]:

@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from accounts import mfa
 from accounts.models import AccessGrant, Membership, TOTPDevice, User
-from iamis.models import Candidate, Centre, Entry, Qualification, Series, Task, Unit
+from iamis.models import (
+    Candidate,
+    Centre,
+    Entry,
+    ModeratorAllocation,
+    Qualification,
+    Series,
+    Task,
+    Unit,
+)
 
 DEMO_PASSWORD = "Demo-Portal-2027"  # noqa: S105 - printed on purpose for the demo
 # Every demo account's authenticator shares this published key, so a tester can add it to
@@ -229,7 +238,7 @@ def load_demo_data() -> list[DemoAccount]:
     teacher_areas = [AccessGrant.Area.IAMIS, AccessGrant.Area.TRAINING]
 
     _user("board@example.org", "Bethan", "Board", staff=True)
-    _user("moderator@example.org", "Morgan", "Moderator", moderator=True)
+    moderator = _user("moderator@example.org", "Morgan", "Moderator", moderator=True)
 
     bryn_glas = _centre(68999, "Ysgol Bryn Glas", "Eleri Owen", "eo@bryn-glas.example")
     riverside = _centre(
@@ -271,6 +280,16 @@ def load_demo_data() -> list[DemoAccount]:
     riverside_candidates = _candidates(riverside, 12, offset=5)
     for code in ("3700U1", "3400U4", "9613/L3"):
         _enter(riverside, riverside_candidates, units[code], 12)
+    # The demo moderator has an e-submission unit, a two-task unit and an outcome unit.
+    for centre, code in (
+        (bryn_glas, "3500UA"),
+        (bryn_glas, "3700U1"),
+        (bryn_glas, "9613/L3"),
+        (riverside, "3700U1"),
+    ):
+        ModeratorAllocation.objects.get_or_create(
+            centre=centre, unit=units[code], defaults={"moderator": moderator}
+        )
 
     return [
         DemoAccount("eo@bryn-glas.example", "Exams officer, Ysgol Bryn Glas (68999)"),

@@ -25,6 +25,9 @@ urlpatterns = [
     path("iamis/", include("iamis.urls")),
     path("iamis/", include("sampling.urls")),
     path("iamis/", include("uploads.urls")),
+    path("iamis/", include("moderation.urls_centre")),
+    path("iamis/reports/", include("reports.urls")),
+    path("moderation/", include("moderation.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("board/", admin.site.urls),
 ]

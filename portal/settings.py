@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "iamis",
     "sampling",
     "uploads",
+    "moderation",
     "reports",
     "audit",
     "axes",
@@ -148,6 +149,11 @@ CELERY_BEAT_SCHEDULE = {
     "clean-abandoned-uploads": {
         "task": "uploads.clean_abandoned_uploads",
         "schedule": 3600.0,
+    },
+    # A PDF whose render task was lost (a worker killed mid-render) is queued again.
+    "requeue-stuck-renders": {
+        "task": "reports.requeue_stuck_renders",
+        "schedule": 300.0,
     },
 }
 
@@ -308,5 +314,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes logs every reset at INFO; its lockouts are in our audit events anyway.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step at INFO; its warnings still show.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -46,7 +46,56 @@ CENTRE_OWNED_KWARGS: CentreOwned = {
     # Uploads: an evidence file and an upload session of Alice's, made on first use.
     "file_id": (lambda w: _alice_upload(w)[0].public_id, lambda w: uuid.uuid4()),
     "upload_id": (lambda w: _alice_upload(w)[1].public_id, lambda w: uuid.uuid4()),
+    # Moderation URLs name the centre by number (reached through an allocation).
+    "centre_number": (
+        lambda w: _alice_moderator(w) and w.alice_centre.number,
+        lambda w: 79998,
+    ),
+    # A PDF render of Alice's, made on first use.
+    "render_id": (lambda w: _alice_render(w).public_id, lambda w: uuid.uuid4()),
 }
+
+# Namespaces whose objects are reached through a moderator's allocation: the owner who
+# must not get 404 there is the moderator allocated to Alice's unit, not Alice.
+MODERATOR_NAMESPACES = {"moderation"}
+
+
+def _alice_moderator(w: Any) -> Any:
+    from iamis.models import ModeratorAllocation
+    from tests.factories import UserFactory
+
+    if not hasattr(w, "_alice_moderator"):
+        moderator = UserFactory(email="mo@alice-moderator.example", is_moderator=True)
+        ModeratorAllocation.objects.create(
+            moderator=moderator, centre=w.alice_centre, unit=w.alice_unit
+        )
+        w._alice_moderator = moderator
+    return w._alice_moderator
+
+
+def _alice_render(w: Any) -> Any:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from reports.models import ReportRender
+
+    if not hasattr(w, "_alice_render"):
+        key = "reports/walker/alice.pdf"
+        default_storage.delete(key)
+        default_storage.save(key, ContentFile(b"%PDF-1.7 Alice's report"))
+        w._alice_render = ReportRender.objects.create(
+            centre=w.alice_centre,
+            unit=w.alice_unit,
+            kind=ReportRender.Kind.CANDIDATE_DETAILS,
+            language="en",
+            fingerprint="0" * 64,
+            status=ReportRender.Status.READY,
+            storage_key=key,
+            size=23,
+            pages=1,
+            requested_by=w.alice,
+        )
+    return w._alice_render
 
 
 def _alice_upload(w: Any) -> tuple[Any, Any]:
@@ -242,7 +291,12 @@ def walk_as_foreign_member(world: Any, urlconf: str | None = None) -> WalkReport
                         f"{missing.status_code} (both must be 404)"
                     )
                 if method == "get":
-                    alice.force_login(world.alice)
+                    owner = (
+                        _alice_moderator(world)
+                        if probe.namespace in MODERATOR_NAMESPACES
+                        else world.alice
+                    )
+                    alice.force_login(owner)
                     own = alice.get(url)
                     if own.status_code == 404:
                         problems.append(

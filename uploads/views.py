@@ -11,20 +11,15 @@ chunk for an upload that is no longer open gets 410.
 
 from __future__ import annotations
 
-from typing import Any, cast
-from urllib.parse import quote
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import (
-    FileResponse,
     HttpResponse,
-    HttpResponseRedirect,
     JsonResponse,
 )
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -41,10 +36,8 @@ from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Unit
 from iamis.views import iamis_required
 
-from . import selectors, services, storage
+from . import downloads, selectors, services
 from .models import EvidenceFile, Kind, UploadSession
-
-SIGNED_URL_SECONDS = 60
 
 
 def _error(message: str, status: int = 400, **extra: Any) -> JsonResponse:
@@ -201,44 +194,12 @@ def upload_complete(
     )
 
 
-def _content_disposition(name: str) -> str:
-    # A plain ASCII name for old clients and the exact name per RFC 5987/6266.
-    return "attachment; filename=\"{}\"; filename*=UTF-8''{}".format(
-        storage.ascii_name(name), quote(name, safe="")
-    )
-
-
 @require_safe
 @iamis_required
 def file_download(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpResponse:
-    """Always an attachment, never rendered in our origin (an uploaded HTML or SVG file
-    must not run here); from S3 through a short-lived signed URL."""
     unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
     evidence = selectors.access_file(centre=request.centre, unit=unit, file_id=file_id)
-    disposition = _content_disposition(evidence.original_name)
-    response: HttpResponseBase
-    if storage.is_filesystem():
-        response = FileResponse(
-            default_storage.open(evidence.storage_key, "rb"),
-            content_type="application/octet-stream",
-        )
-        response["Content-Disposition"] = disposition
-        response["Content-Length"] = str(evidence.size)
-    else:
-        # S3Storage.url takes the signed URL's parameters and lifetime.
-        url = cast(Any, default_storage).url(
-            evidence.storage_key,
-            parameters={
-                "ResponseContentDisposition": disposition,
-                "ResponseContentType": "application/octet-stream",
-            },
-            expire=SIGNED_URL_SECONDS,
-        )
-        response = HttpResponseRedirect(url)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # A FileResponse streams; the decorators only pass it through.
-    return cast(HttpResponse, response)
+    return downloads.evidence_response(evidence)
 
 
 def _samples_page(unit: Unit) -> str:

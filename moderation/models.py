@@ -1,0 +1,146 @@
+"""Moderation: clerical corrections and moderator reports.
+
+Moderators reach a centre's unit only through `iamis.ModeratorAllocation`. A clerical
+correction never overwrites the centre's mark: it is a new row beside it, the newest in
+force, and reports use it in place of the centre's value (the guides' "amended mark in red
+... will be processed to override the original mark").
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ClericalCorrection(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey(
+        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(
+        "iamis.Entry", on_delete=models.PROTECT, related_name="clerical_corrections"
+    )
+    mark = models.ForeignKey("iamis.Mark", on_delete=models.PROTECT, related_name="+")
+    # {"<task number>": amended mark} for the tasks the moderator corrected.
+    task_marks = models.JSONField(_("amended task marks"), default=dict, blank=True)
+    total = models.PositiveSmallIntegerField(_("amended total"), null=True, blank=True)
+    grade = models.CharField(_("amended outcome"), max_length=40, blank=True)
+    # The centre's mark as it stood, for the history and the report footnote.
+    original = models.JSONField(_("centre's mark"), default=dict)
+    note = models.TextField(_("note"), blank=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(_("made"), auto_now_add=True)
+    # A later correction of the same entry replaces this one; both stay on record.
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        verbose_name = _("clerical correction")
+        verbose_name_plural = _("clerical corrections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(is_current=True),
+                name="one_current_correction_per_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(total__isnull=False) | ~Q(grade=""),
+                name="correction_has_a_value",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["centre", "unit"],
+                condition=Q(is_current=True),
+                name="correction_current_sheet",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.display_value}"
+
+    @property
+    def display_value(self) -> str:
+        return self.grade or ("" if self.total is None else str(self.total))
+
+    def task_value(self, number: int) -> str:
+        value = self.task_marks.get(str(number))
+        return "" if value is None else str(value)
+
+
+class ModeratorReport(models.Model):
+    """The moderator's report on one centre's unit: structured sections and free text.
+    Centres see it once it is published and the series' results day has come."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("The centre's marks were accepted")
+        ADJUSTED = "adjusted", _("The centre's marks were adjusted")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey(
+        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(
+        _("outcome of moderation"), max_length=10, choices=Outcome, blank=True
+    )
+    administration = models.TextField(
+        _("administration (deadlines, marksheets, documentation)"), blank=True
+    )
+    assessment = models.TextField(
+        _("application of the assessment criteria"), blank=True
+    )
+    annotation = models.TextField(_("annotation of candidates' work"), blank=True)
+    recommendations = models.TextField(_("recommendations to the centre"), blank=True)
+    comments = models.TextField(_("further comments"), blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    SECTIONS = (
+        "administration",
+        "assessment",
+        "annotation",
+        "recommendations",
+        "comments",
+    )
+
+    class Meta:
+        verbose_name = _("moderator report")
+        verbose_name_plural = _("moderator reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "unit"], name="one_report_per_centre_unit"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (Q(published_at__isnull=False)),
+                name="published_report_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.unit_id} at {self.centre_id}: {self.status}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def sections(self) -> list[tuple[str, str]]:
+        return [
+            (str(self._meta.get_field(name).verbose_name), getattr(self, name))  # type: ignore[union-attr]
+            for name in self.SECTIONS
+        ]

@@ -1,0 +1,134 @@
+"""Scoped reads for moderation.
+
+Moderators reach a centre's unit only through their own allocation: `access_allocation`
+filters by the signed-in moderator in the query, so a centre or unit not allocated to them
+is the same 404 as one that does not exist. Everything below an allocation is then read
+with that allocation's centre and unit, through the owning apps' selectors.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from iamis.models import Centre, Entry, Mark, MarkChange, ModeratorAllocation, Unit
+from sampling.models import Sample, SampleMember
+from uploads.models import EvidenceFile, Kind
+
+from .models import ClericalCorrection, ModeratorReport
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    counted = (
+        queryset.order_by().values("centre_id").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(
+        Subquery(counted, output_field=IntegerField()),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def allocations_for(*, moderator: User) -> QuerySet[ModeratorAllocation]:
+    """The moderator's allocations with their progress, in one query whatever their
+    number: entries, marks submitted, the sample's state, sampled candidates and how many
+    of them have at least one file."""
+    sheet = {"centre": OuterRef("centre_id"), "unit": OuterRef("unit_id")}
+    members = SampleMember.objects.filter(
+        sample__centre=OuterRef("centre_id"),
+        sample__unit=OuterRef("unit_id"),
+        work_unavailable=False,
+    )
+    has_file = EvidenceFile.objects.filter(
+        entry=OuterRef("entry_id"), kind=Kind.CANDIDATE, deleted_at__isnull=True
+    )
+    return (
+        ModeratorAllocation.objects.filter(moderator=moderator)
+        .select_related("centre", "unit__series")
+        .annotate(
+            entry_count=_count(Entry.objects.filter(**sheet)),
+            submitted_count=_count(Mark.objects.filter(**sheet, is_locked=True)),
+            sample_status=Subquery(Sample.objects.filter(**sheet).values("status")[:1]),
+            sampled_count=_count(members),
+            sampled_with_files=_count(members.filter(Exists(has_file))),
+        )
+        .order_by("unit__series__name", "unit__code", "centre__number")
+    )
+
+
+def access_allocation(
+    *, moderator: User, centre_number: int, unit_id: UUID
+) -> ModeratorAllocation:
+    return get_object_or_404(
+        ModeratorAllocation.objects.select_related(
+            "centre", "unit__series", "moderator"
+        ),
+        moderator=moderator,
+        centre__number=centre_number,
+        unit__public_id=unit_id,
+    )
+
+
+def current_corrections(*, centre: Centre, unit: Unit) -> dict[int, ClericalCorrection]:
+    """The corrections in force on a sheet, by entry id."""
+    return {
+        c.entry_id: c
+        for c in ClericalCorrection.objects.filter(
+            centre=centre, unit=unit, is_current=True
+        )
+    }
+
+
+def entry_history(*, centre: Centre, entry: Entry) -> QuerySet[MarkChange]:
+    return (
+        MarkChange.objects.filter(centre=centre, mark__entry=entry)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-id")
+    )
+
+
+def report_for(*, centre: Centre, unit: Unit) -> ModeratorReport | None:
+    return ModeratorReport.objects.filter(centre=centre, unit=unit).first()
+
+
+def report_visible_to_centre(
+    report: ModeratorReport | None, unit: Unit, today: date
+) -> bool:
+    return (
+        report is not None and report.is_published and today >= unit.series.results_day
+    )
+
+
+def visible_report_unit_ids(*, centre: Centre, today: date) -> set[int]:
+    """Units whose moderator report the centre can open today (one query)."""
+    return set(
+        ModeratorReport.objects.filter(
+            centre=centre,
+            status=ModeratorReport.Status.PUBLISHED,
+            unit__series__results_day__lte=today,
+        ).values_list("unit_id", flat=True)
+    )
+
+
+def sheet_entries(*, allocation: ModeratorAllocation) -> QuerySet[Entry]:
+    return (
+        Entry.objects.filter(centre=allocation.centre, unit=allocation.unit)
+        .select_related("candidate", "mark")
+        .order_by("candidate__number")
+    )

@@ -1,0 +1,310 @@
+"""Writes for moderation: clerical corrections and moderator reports.
+
+Every function takes the moderator's allocation, which the view loaded through
+`selectors.access_allocation`, so a moderator can only write where they are allocated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from common.urls import absolute_url
+from iamis.models import Entry, Mark, MarkChange, ModeratorAllocation, Task
+
+from .models import ClericalCorrection, ModeratorReport
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class Amended:
+    task_marks: dict[str, int]
+    total: int | None
+    grade: str
+
+
+def _whole_number(raw: str, *, label: str, maximum: int) -> int:
+    if not re.fullmatch(r"\d+", raw):
+        raise ValidationError(
+            _("%(label)s: enter a whole number from 0 to %(max)d.")
+            % {"label": label, "max": maximum}
+        )
+    value = int(raw)
+    if value > maximum:
+        raise ValidationError(
+            _("%(label)s: the maximum is %(max)d, so %(value)d is too high.")
+            % {"label": label, "max": maximum, "value": value}
+        )
+    return value
+
+
+def original_of(mark: Mark) -> dict[str, Any]:
+    return {
+        "status": mark.status,
+        "task_marks": dict(mark.task_marks),
+        "total": mark.total,
+        "grade": mark.grade,
+    }
+
+
+def correction_parse(
+    *, mark: Mark, tasks: list[Task], typed: dict[str, str]
+) -> Amended:
+    """Read the amended values the moderator typed ("task-<n>", "total" or "grade"; a
+    blank field leaves that value as the centre gave it)."""
+    unit = mark.unit
+    typed = {key: (value or "").strip() for key, value in typed.items()}
+    if unit.is_outcome_unit:
+        grade = typed.get("grade", "")
+        for choice in unit.grade_scale:
+            if choice.lower() == grade.lower():
+                if mark.status == Mark.Status.MARKED and choice == mark.grade:
+                    raise ValidationError(
+                        _("That is the centre's outcome: there is nothing to correct.")
+                    )
+                return Amended(task_marks={}, total=None, grade=choice)
+        raise ValidationError(
+            _("Choose the amended outcome: %(grades)s.")
+            % {"grades": ", ".join(unit.grade_scale)}
+        )
+
+    amended: dict[str, int] = {}
+    for task in tasks:
+        raw = typed.get(f"task-{task.number}", "")
+        if raw:
+            amended[str(task.number)] = _whole_number(
+                raw, label=task.name, maximum=task.max_mark
+            )
+    raw_total = typed.get("total", "")
+    max_total = sum(t.max_mark for t in tasks)
+    total = (
+        _whole_number(raw_total, label=_("Total"), maximum=max_total)
+        if raw_total
+        else None
+    )
+    if not amended and total is None:
+        raise ValidationError(_("Enter the amended mark."))
+    if amended:
+        original = mark.task_marks if mark.status == Mark.Status.MARKED else {}
+        effective = {**original, **amended}
+        missing = [t.name for t in tasks if str(t.number) not in effective]
+        if missing and total is None:
+            raise ValidationError(
+                _("Enter an amended mark for %(tasks)s as well: the centre gave none.")
+                % {"tasks": ", ".join(missing)}
+            )
+        if not missing:
+            computed = sum(int(v) for v in effective.values())
+            if total is not None and total != computed:
+                raise ValidationError(
+                    _(
+                        "The amended total must be the sum of the task marks "
+                        "(%(sum)d), or leave it blank."
+                    )
+                    % {"sum": computed}
+                )
+            total = computed
+    if (
+        mark.status == Mark.Status.MARKED
+        and total == mark.total
+        and all(mark.task_marks.get(k) == v for k, v in amended.items())
+    ):
+        raise ValidationError(
+            _("That is the centre's mark: there is nothing to correct.")
+        )
+    return Amended(task_marks=amended, total=total, grade="")
+
+
+def _target(entry: Entry) -> str:
+    return f"{entry.unit.code} {entry.candidate.display_number}"
+
+
+def correction_make(
+    *,
+    allocation: ModeratorAllocation,
+    entry: Entry,
+    typed: dict[str, str],
+    note: str = "",
+    acting_user: User,
+    request: HttpRequest | None = None,
+) -> ClericalCorrection:
+    """Record the moderator's amended value beside the centre's (which stays as it is),
+    replacing any earlier correction of the same entry, and tell the centre."""
+    if entry.centre_id != allocation.centre_id or entry.unit_id != allocation.unit_id:
+        raise ValidationError(_("That candidate is not on this marksheet."))
+    with transaction.atomic():
+        mark = (
+            Mark.objects.select_for_update()
+            .select_related("unit")
+            .filter(entry=entry)
+            .first()
+        )
+        if mark is None or not mark.is_locked:
+            raise ValidationError(
+                _("Marks can be corrected once the centre has submitted them.")
+            )
+        tasks = list(mark.unit.tasks.all())
+        amended = correction_parse(mark=mark, tasks=tasks, typed=typed)
+        previous = (
+            ClericalCorrection.objects.select_for_update()
+            .filter(entry=entry, is_current=True)
+            .first()
+        )
+        if previous is not None:
+            previous.is_current = False
+            previous.save(update_fields=["is_current"])
+        correction = ClericalCorrection(
+            centre=entry.centre,
+            unit=entry.unit,
+            entry=entry,
+            mark=mark,
+            task_marks=amended.task_marks,
+            total=amended.total,
+            grade=amended.grade,
+            original=original_of(mark),
+            note=note.strip(),
+            made_by=acting_user,
+        )
+        correction.full_clean()
+        correction.save()
+        replaced = (
+            correction_snapshot(previous) if previous is not None else original_of(mark)
+        )
+        MarkChange.objects.create(
+            mark=mark,
+            centre=entry.centre,
+            changed_by=acting_user,
+            source=MarkChange.Source.CLERICAL_CORRECTION,
+            old=replaced,
+            new=correction_snapshot(correction),
+        )
+        audit_record(
+            action=AuditEvent.Action.CLERICAL_CORRECTION,
+            actor=acting_user,
+            centre=entry.centre,
+            target=_target(entry),
+            request=request,
+            original=replaced,
+            amended=correction_snapshot(correction),
+        )
+        pk = correction.pk
+        transaction.on_commit(lambda: _email_correction(pk))
+    return correction
+
+
+def correction_snapshot(correction: ClericalCorrection) -> dict[str, Any]:
+    return {
+        "clerical_correction": True,
+        "task_marks": dict(correction.task_marks),
+        "total": correction.total,
+        "grade": correction.grade,
+    }
+
+
+def _centre_recipients(allocation_centre: Any) -> list[str]:
+    unique: dict[str, str] = {}
+    for address in (
+        allocation_centre.post_results_email,
+        allocation_centre.exams_officer_email,
+    ):
+        address = (address or "").strip()
+        if address:
+            unique.setdefault(address.lower(), address)
+    return list(unique.values())
+
+
+def _email_correction(correction_pk: int) -> None:
+    correction = ClericalCorrection.objects.select_related(
+        "centre", "unit", "entry__candidate", "mark"
+    ).get(pk=correction_pk)
+    recipients = _centre_recipients(correction.centre)
+    if not recipients:
+        return
+    unit = correction.unit
+    link = absolute_url(reverse("iamis:marksheet", args=[unit.public_id]))
+    # The centre's language is not known per address; the exams officer's account, if
+    # any, says which one they chose.
+    from accounts.models import User
+
+    officer = User.objects.filter(
+        email__iexact=correction.centre.exams_officer_email
+    ).first()
+    with translation.override(officer.language if officer else "en"):
+        context = {
+            "correction": correction,
+            "centre": correction.centre,
+            "unit": unit,
+            "candidate": correction.entry.candidate,
+            "original": correction.mark.display_value,
+            "amended": correction.display_value,
+            "link": link,
+        }
+        subject = _("Clerical error identified: %(unit)s, candidate %(number)s") % {
+            "unit": unit.code,
+            "number": correction.entry.candidate.display_number,
+        }
+        text = render_to_string("moderation/email/clerical_correction.txt", context)
+        html = render_to_string("moderation/email/clerical_correction.html", context)
+    message = EmailMultiAlternatives(subject, text, to=recipients)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+# --- Moderator reports -----------------------------------------------------------------
+
+
+def report_save(
+    *,
+    allocation: ModeratorAllocation,
+    data: dict[str, str],
+    publish: bool,
+    acting_user: User,
+    request: HttpRequest | None = None,
+) -> ModeratorReport:
+    """Save the report (a draft until published). A published report can still be
+    edited; the centre sees the current text from results day."""
+    with transaction.atomic():
+        report, _created = ModeratorReport.objects.select_for_update().get_or_create(
+            centre=allocation.centre,
+            unit=allocation.unit,
+            defaults={"moderator": acting_user},
+        )
+        for name in (*ModeratorReport.SECTIONS, "outcome"):
+            setattr(report, name, (data.get(name) or "").strip())
+        report.moderator = acting_user
+        if publish:
+            if not report.outcome:
+                raise ValidationError(
+                    _("Choose the outcome of moderation before publishing.")
+                )
+            if report.status != ModeratorReport.Status.PUBLISHED:
+                report.status = ModeratorReport.Status.PUBLISHED
+                report.published_at = timezone.now()
+        report.full_clean()
+        report.save()
+        audit_record(
+            action=(
+                AuditEvent.Action.MODERATOR_REPORT_PUBLISHED
+                if publish
+                else AuditEvent.Action.MODERATOR_REPORT_SAVED
+            ),
+            actor=acting_user,
+            centre=allocation.centre,
+            target=allocation.unit.code,
+            request=request,
+        )
+    return report

@@ -1,0 +1,395 @@
+"""The moderator's workspace: allocations, the sample with its files, clerical corrections,
+further samples and the moderator report. Every view below the list loads the allocation
+through `selectors.access_allocation`, so anything not allocated to the signed-in
+moderator is a 404.
+
+The centre's side of moderation (the published report) is in `views_centre.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from common.tenancy import AuthenticatedRequest
+from iamis import selectors as iamis_selectors
+from iamis.models import Entry, Mark, ModeratorAllocation
+from reports import responses as report_responses
+from reports import selectors as report_selectors
+from reports import services as report_services
+from reports.models import ReportRender
+from sampling import selectors as sampling_selectors
+from sampling import services as sampling_services
+from sampling.models import Sample, SampleMember
+from uploads import downloads
+from uploads import selectors as upload_selectors
+from uploads.models import EvidenceFile
+
+from . import selectors, services
+from .forms import FurtherSampleForm, ReportForm
+from .models import ClericalCorrection
+
+
+def _allocation(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> ModeratorAllocation:
+    if not request.user.is_moderator:
+        raise Http404
+    return selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
+
+
+def _args(allocation: ModeratorAllocation) -> list[object]:
+    return [allocation.centre.number, allocation.unit.public_id]
+
+
+@require_safe
+@login_required
+def allocations(request: AuthenticatedRequest) -> HttpResponse:
+    if not request.user.is_moderator:
+        raise PermissionDenied
+    return render(
+        request,
+        "moderation/allocations.html",
+        {"allocations": selectors.allocations_for(moderator=request.user)},
+    )
+
+
+@dataclass
+class MemberRow:
+    member: SampleMember
+    reasons: list[str]
+    files: list[EvidenceFile]
+    correction: ClericalCorrection | None
+
+    @property
+    def entry(self) -> Entry:
+        return self.member.entry
+
+    @property
+    def mark(self) -> Mark | None:
+        return getattr(self.member.entry, "mark", None)
+
+
+@require_safe
+@login_required
+def workspace(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> HttpResponse:
+    allocation = _allocation(request, centre_number, unit_id)
+    centre, unit = allocation.centre, allocation.unit
+    progress = iamis_selectors.sheet_progress(centre=centre, unit=unit)
+    sample = sampling_selectors.sample_for(centre=centre, unit=unit)
+    ready = sample is not None and sample.status == Sample.Status.READY
+    panel = upload_selectors.upload_panel(centre=centre, unit=unit)
+    corrections = selectors.current_corrections(centre=centre, unit=unit)
+    rows = (
+        [
+            MemberRow(
+                member=member,
+                reasons=sampling_services.reasons_in_words(member),
+                files=panel.files_for(member.entry_id),
+                correction=corrections.get(member.entry_id),
+            )
+            for member in sampling_selectors.sample_members(sample=sample)
+        ]
+        if ready and sample is not None
+        else []
+    )
+    expected = [r for r in rows if not r.member.work_unavailable]
+    return render(
+        request,
+        "moderation/workspace.html",
+        {
+            "allocation": allocation,
+            "centre": centre,
+            "unit": unit,
+            "progress": progress,
+            "sample": sample,
+            "ready": ready,
+            "rows": rows,
+            "with_files": sum(1 for r in expected if r.files),
+            "expected": len(expected),
+            "panel": panel,
+            "report": selectors.report_for(centre=centre, unit=unit),
+            "further_form": FurtherSampleForm(),
+            "args": _args(allocation),
+        },
+    )
+
+
+@require_safe
+@login_required
+def marks(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> HttpResponse:
+    """Every candidate on the sheet, for clerical checks and naming further samples."""
+    allocation = _allocation(request, centre_number, unit_id)
+    corrections = selectors.current_corrections(
+        centre=allocation.centre, unit=allocation.unit
+    )
+    entries = [
+        (entry, getattr(entry, "mark", None), corrections.get(entry.pk))
+        for entry in selectors.sheet_entries(allocation=allocation)
+    ]
+    return render(
+        request,
+        "moderation/marks.html",
+        {
+            "allocation": allocation,
+            "unit": allocation.unit,
+            "entries": entries,
+            "args": _args(allocation),
+        },
+    )
+
+
+@require_safe
+@login_required
+def file_download(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, file_id: UUID
+) -> HttpResponse:
+    allocation = _allocation(request, centre_number, unit_id)
+    evidence = upload_selectors.access_file(
+        centre=allocation.centre, unit=allocation.unit, file_id=file_id
+    )
+    return downloads.evidence_response(evidence)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def correction(
+    request: AuthenticatedRequest,
+    centre_number: int,
+    unit_id: UUID,
+    candidate_no: int,
+) -> HttpResponse:
+    allocation = _allocation(request, centre_number, unit_id)
+    centre, unit = allocation.centre, allocation.unit
+    entry = iamis_selectors.access_entry(
+        centre=centre, unit=unit, candidate_no=candidate_no
+    )
+    tasks = list(unit.tasks.all())
+    error = ""
+    typed: dict[str, str] = {}
+    if request.method == "POST":
+        fields = (
+            ["grade"]
+            if unit.is_outcome_unit
+            else [
+                *(f"task-{t.number}" for t in tasks),
+                "total",
+            ]
+        )
+        typed = {name: request.POST.get(name, "") for name in fields}
+        try:
+            services.correction_make(
+                allocation=allocation,
+                entry=entry,
+                typed=typed,
+                note=request.POST.get("note", ""),
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(
+                request,
+                _(
+                    "The clerical correction for candidate %(number)s was saved and "
+                    "the centre has been told."
+                )
+                % {"number": entry.candidate.display_number},
+            )
+            page = (
+                "moderation:marks"
+                if request.POST.get("back") == "marks"
+                else ("moderation:workspace")
+            )
+            return redirect(page, *_args(allocation))
+    mark = getattr(entry, "mark", None)
+    centre_marks = mark.task_marks if mark and mark.status == Mark.Status.MARKED else {}
+    task_fields = [
+        (t, typed.get(f"task-{t.number}", ""), centre_marks.get(str(t.number), ""))
+        for t in tasks
+    ]
+    return render(
+        request,
+        "moderation/correction.html",
+        {
+            "allocation": allocation,
+            "unit": unit,
+            "entry": entry,
+            "mark": mark,
+            "tasks": tasks,
+            "task_fields": task_fields,
+            "max_total": sum(t.max_mark for t in tasks),
+            "current": selectors.current_corrections(centre=centre, unit=unit).get(
+                entry.pk
+            ),
+            "history": selectors.entry_history(centre=centre, entry=entry),
+            "typed": typed,
+            "error": error,
+            "back": "marks" if request.GET.get("back") == "marks" else "",
+            "args": _args(allocation),
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@login_required
+def further_sample(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> HttpResponse:
+    allocation = _allocation(request, centre_number, unit_id)
+    back = reverse("moderation:workspace", args=_args(allocation))
+    sample = sampling_selectors.sample_for(
+        centre=allocation.centre, unit=allocation.unit
+    )
+    if sample is None or sample.status != Sample.Status.READY:
+        messages.error(request, _("There is no sample for this unit yet."))
+        return redirect(back)
+    form = FurtherSampleForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        added = sampling_services.sample_request_further(
+            sample=sample,
+            acting_user=request.user,
+            candidate_numbers=data["candidates"] or None,
+            k=data.get("count"),
+            band=(data["low"], data["high"]) if data.get("count") else None,
+            note=data.get("note", ""),
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(back)
+    if added:
+        messages.success(
+            request,
+            _("Further sample requested: %(numbers)s. The centre has been e-mailed.")
+            % {"numbers": ", ".join(m.entry.candidate.display_number for m in added)},
+        )
+    else:
+        messages.info(
+            request, _("Those candidates are already in the sample: nothing was added.")
+        )
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_edit(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> HttpResponse:
+    allocation = _allocation(request, centre_number, unit_id)
+    report = selectors.report_for(centre=allocation.centre, unit=allocation.unit)
+    form = ReportForm(request.POST or None, instance=report)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.report_save(
+                allocation=allocation,
+                data={k: str(v or "") for k, v in form.cleaned_data.items()},
+                publish="publish" in request.POST,
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(
+                request,
+                _("The report is published: the centre can read it from results day.")
+                if report.is_published
+                else _("The report was saved as a draft."),
+            )
+            return redirect("moderation:report", *_args(allocation))
+    return render(
+        request,
+        "moderation/report_form.html",
+        {
+            "allocation": allocation,
+            "unit": allocation.unit,
+            "report": report,
+            "form": form,
+            "error": error,
+            "args": _args(allocation),
+        },
+    )
+
+
+@require_POST
+@login_required
+def report_pdf(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> HttpResponse:
+    allocation = _allocation(request, centre_number, unit_id)
+    if selectors.report_for(centre=allocation.centre, unit=allocation.unit) is None:
+        raise Http404
+    made = report_services.render_request(
+        centre=allocation.centre,
+        unit=allocation.unit,
+        kind=ReportRender.Kind.MODERATOR_REPORT,
+        acting_user=request.user,
+        language=get_language() or "en",
+    )
+    return redirect("moderation:render", *_args(allocation), made.public_id)
+
+
+def _render(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
+) -> tuple[ModeratorAllocation, ReportRender]:
+    allocation = _allocation(request, centre_number, unit_id)
+    units = type(allocation.unit).objects.filter(pk=allocation.unit_id)
+    made = report_selectors.access_render(
+        centre=allocation.centre, units=units, render_id=render_id
+    )
+    return allocation, made
+
+
+@require_safe
+@login_required
+def render_status(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
+) -> HttpResponse:
+    allocation, made = _render(request, centre_number, unit_id, render_id)
+    return report_responses.render_status(
+        request,
+        made,
+        download_url=reverse(
+            "moderation:render_download", args=[*_args(allocation), made.public_id]
+        ),
+        back_url=reverse("moderation:report", args=_args(allocation)),
+    )
+
+
+@require_safe
+@login_required
+def render_download(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
+) -> HttpResponse:
+    made = _render(request, centre_number, unit_id, render_id)[1]
+    return report_responses.render_download(made)

@@ -1,0 +1,151 @@
+"""Writes for PDF reports: ask for one (reusing an identical one), render it in the worker.
+
+`render_request` runs in the web request and only reads the report's rows (one query) to
+fingerprint them; the rendering itself happens in `render_run`, in a Celery worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from iamis.models import Centre, Unit
+from moderation.models import ModeratorReport
+
+from . import documents
+from .models import ReportRender
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+Kind = ReportRender.Kind
+
+
+def _fingerprint(*, centre: Centre, unit: Unit, kind: str) -> str:
+    if kind == Kind.MODERATOR_REPORT:
+        report = ModeratorReport.objects.select_related(
+            "centre", "unit__series", "moderator"
+        ).get(centre=centre, unit=unit)
+        return documents.moderator_report_fingerprint(report=report)
+    return documents.candidate_details_fingerprint(centre=centre, unit=unit)
+
+
+def render_request(
+    *, centre: Centre, unit: Unit, kind: str, acting_user: User, language: str
+) -> ReportRender:
+    """The render for what the report shows now: an existing one when nothing changed
+    (ready, or still being made), otherwise a new one queued for the worker. A failed
+    render is queued again."""
+    from .tasks import render_pdf
+
+    fingerprint = _fingerprint(centre=centre, unit=unit, kind=kind)
+    with transaction.atomic():
+        render, created = ReportRender.objects.get_or_create(
+            centre=centre,
+            unit=unit,
+            kind=kind,
+            language=language,
+            fingerprint=fingerprint,
+            defaults={"requested_by": acting_user},
+        )
+        if not created and render.status == ReportRender.Status.FAILED:
+            render.status = ReportRender.Status.PENDING
+            render.attempts = 0
+            render.save(update_fields=["status", "attempts"])
+            created = True
+        if created:
+            pk = render.pk
+            transaction.on_commit(lambda: render_pdf.delay(pk))
+    return render
+
+
+def _html(render: ReportRender) -> str:
+    centre, unit = render.centre, render.unit
+    context: dict[str, object] = {
+        "centre": centre,
+        "unit": unit,
+        "heading": documents.unit_heading(unit),
+        "generated_at": timezone.now(),
+    }
+    if render.kind == Kind.MODERATOR_REPORT:
+        context["report"] = ModeratorReport.objects.select_related("moderator").get(
+            centre=centre, unit=unit
+        )
+        template = "reports/pdf/moderator_report.html"
+    else:
+        rows = documents.candidate_details(centre=centre, unit=unit)
+        context["rows"] = rows
+        context["has_amended"] = any(row.amended for row in rows)
+        template = "reports/pdf/candidate_details.html"
+    return render_to_string(template, context)
+
+
+def _storage_key(render: ReportRender) -> str:
+    return f"reports/{render.centre.number:05d}/{render.public_id}.pdf"
+
+
+def render_run(*, render_id: int) -> ReportRender:
+    """Render the PDF and store it. Idempotent: a ready render is left alone, and a rerun
+    after a crash overwrites the same storage key, so there is never a second file."""
+    from weasyprint import HTML
+
+    with transaction.atomic():
+        render = (
+            ReportRender.objects.select_for_update()
+            .select_related("centre", "unit__series")
+            .get(pk=render_id)
+        )
+        if render.status == ReportRender.Status.READY:
+            return render
+        render.attempts += 1
+        render.save(update_fields=["attempts"])
+    with translation.override(render.language):
+        html = _html(render)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    key = _storage_key(render)
+    with tempfile.TemporaryFile() as pdf:
+        document.write_pdf(target=pdf)
+        size = pdf.tell()
+        pdf.seek(0)
+        default_storage.delete(key)
+        saved = default_storage.save(key, File(pdf, name=key))
+    with transaction.atomic():
+        ReportRender.objects.filter(pk=render.pk).update(
+            status=ReportRender.Status.READY,
+            storage_key=saved,
+            size=size,
+            pages=len(document.pages),
+            finished_at=timezone.now(),
+            last_error="",
+        )
+    render.refresh_from_db()
+    return render
+
+
+def render_failed(*, render_id: int, error: str) -> None:
+    ReportRender.objects.filter(
+        pk=render_id, status=ReportRender.Status.PENDING
+    ).update(status=ReportRender.Status.FAILED, last_error=error[:2000])
+
+
+def renders_stuck(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Pending renders whose task was lost (a worker killed mid-render), to queue again."""
+    since = timezone.now() - older_than
+    return list(
+        ReportRender.objects.filter(
+            status=ReportRender.Status.PENDING,
+            created_at__lt=since,
+            attempts__lt=MAX_ATTEMPTS,
+        ).values_list("pk", flat=True)
+    )

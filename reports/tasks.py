@@ -1,0 +1,33 @@
+"""Celery tasks for PDF reports. Idempotent: running one twice leaves one PDF."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    name="reports.render_pdf",
+    bind=True,
+    acks_late=True,
+    max_retries=services.MAX_ATTEMPTS,
+)
+def render_pdf(self, render_id: int) -> str:
+    try:
+        render = services.render_run(render_id=render_id)
+    except Exception as error:
+        if self.request.retries >= services.MAX_ATTEMPTS - 1:
+            services.render_failed(render_id=render_id, error=repr(error))
+            raise
+        raise self.retry(exc=error, countdown=2**self.request.retries) from error
+    return render.status
+
+
+@shared_task(name="reports.requeue_stuck_renders")
+def requeue_stuck_renders() -> int:
+    """Beat: a render still pending long after it was asked for lost its task."""
+    stuck = services.renders_stuck()
+    for pk in stuck:
+        render_pdf.delay(pk)
+    return len(stuck)

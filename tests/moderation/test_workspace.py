@@ -1,0 +1,153 @@
+"""The moderator's workspace: only their allocations, progress, the sample and its files."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from iamis.models import ModeratorAllocation
+from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
+from tests.uploads.helpers import sampled_number
+
+from .helpers import make_moderator, moderated_sheet, stored_file
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_list_shows_only_the_moderators_own_allocations(two_centres):
+    moderated = moderated_sheet(two_centres)
+    other = make_moderator()
+    ModeratorAllocation.objects.create(
+        moderator=other,
+        centre=two_centres.charlie_centre,
+        unit=two_centres.charlie_unit,
+    )
+
+    page = moderated.client().get(reverse("moderation:allocations"))
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert moderated.unit.code in body
+    assert two_centres.alice_centre.name in body
+    assert two_centres.charlie_centre.name not in body
+    assert two_centres.charlie_unit.code not in body
+
+
+def test_the_list_shows_progress_of_marks_sample_and_files(two_centres):
+    moderated = moderated_sheet(two_centres)
+    stored_file(moderated, content=b"essay", name="essay.pdf")
+    sampled = moderated.sample.members.count()
+
+    page = moderated.client().get(reverse("moderation:allocations"))
+
+    body = page.content.decode()
+    entries = moderated.unit.entries.count()
+    assert f"{entries} of {entries}" in body
+    assert f"Ready: {sampled} candidates" in body
+    assert f"1 of {sampled} sampled candidates" in body
+
+
+def test_someone_who_is_not_a_moderator_is_refused_the_list(two_centres, alice_client):
+    assert alice_client.get(reverse("moderation:allocations")).status_code == 403
+
+
+def test_the_list_needs_sign_in(client):
+    response = client.get(reverse("moderation:allocations"))
+
+    assert response.status_code == 302
+    assert "/accounts/" in response["Location"]
+
+
+def test_the_list_takes_the_same_number_of_queries_for_one_or_many_allocations(
+    two_centres,
+):
+    moderated = moderated_sheet(two_centres)
+    client = moderated.client()
+    client.get(reverse("moderation:allocations"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("moderation:allocations"))
+    for index in range(5):
+        unit = UnitFactory()
+        TaskFactory(unit=unit, number=1, max_mark=20)
+        EntryFactory(
+            candidate=CandidateFactory(
+                centre=two_centres.alice_centre, number=3000 + index
+            ),
+            unit=unit,
+        )
+        ModeratorAllocation.objects.create(
+            moderator=moderated.moderator, centre=moderated.centre, unit=unit
+        )
+    with CaptureQueriesContext(connection) as six:
+        page = client.get(reverse("moderation:allocations"))
+
+    assert page.content.decode().count('id="allocation-') == 6
+    assert len(six) == len(one)
+
+
+def test_the_workspace_shows_the_sample_with_reasons_and_each_candidates_files(
+    two_centres,
+):
+    moderated = moderated_sheet(two_centres)
+    evidence = stored_file(moderated, content=b"essay", name="essay.pdf")
+    number = sampled_number(moderated.sample)
+
+    page = moderated.client().get(moderated.url("workspace"))
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "highest mark" in body
+    assert "lowest mark" in body
+    assert f'id="member-{number}"' in body
+    assert "Download essay.pdf" in body
+    assert moderated.url("file_download", evidence.public_id) in body
+    assert "Not uploaded yet" in body  # the other sampled candidates have no files
+
+
+def test_the_moderator_downloads_a_sampled_file_as_an_attachment(two_centres):
+    moderated = moderated_sheet(two_centres)
+    evidence = stored_file(moderated, content=b"<svg onload=alert(1)>", name="a.svg")
+
+    response = moderated.client().get(
+        moderated.url("file_download", evidence.public_id)
+    )
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"<svg onload=alert(1)>"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_moderator_gets_404_for_every_page_of_a_sheet_not_allocated_to_them(
+    two_centres,
+):
+    moderated = moderated_sheet(two_centres)
+    evidence = stored_file(moderated, content=b"essay", name="essay.pdf")
+    number = sampled_number(moderated.sample)
+    elsewhere = make_moderator()
+    ModeratorAllocation.objects.create(
+        moderator=elsewhere,
+        centre=two_centres.charlie_centre,
+        unit=two_centres.charlie_unit,
+    )
+    client = moderated.client()
+    client.force_login(elsewhere)
+    pages = [
+        ("get", moderated.url("workspace")),
+        ("get", moderated.url("marks")),
+        ("get", moderated.url("file_download", evidence.public_id)),
+        ("get", moderated.url("correction", number)),
+        ("post", moderated.url("correction", number)),
+        ("post", moderated.url("further_sample")),
+        ("get", moderated.url("report")),
+        ("post", moderated.url("report")),
+        ("post", moderated.url("report_pdf")),
+    ]
+
+    answers = {url: getattr(client, method)(url).status_code for method, url in pages}
+
+    assert set(answers.values()) == {404}, answers
+    assert not moderated.sample.members.exclude(origin="system").exists()
