@@ -515,8 +515,8 @@ def main() -> int:
             print(
                 f"{len(chunk_times)} chunks of {chunk / MIB:.0f} MiB: {sent - began:.2f} s "
                 f"(chunk median {_stack.ms(_stack.median(chunk_times))}, p95 "
-                f"{_stack.ms(_stack.percentile(chunk_times, 95))}); complete (join the "
-                f"parts, SHA-256) {ended - sent:.2f} s"
+                f"{_stack.ms(_stack.percentile(chunk_times, 95))}); complete (SHA-256 of "
+                f"the stored bytes, file recorded) {ended - sent:.2f} s"
             )
             print(
                 f"start to receipt: {upload_seconds:.2f} s = {mb_s(size, upload_seconds)}"
@@ -621,7 +621,7 @@ def main() -> int:
             f"resume: cut at {cut_bytes / size:.1%} mid-chunk; status answered offset "
             f"{offset:,} {(asked - cut_at) * 1000:.0f} ms after the cut; resumed upload "
             f"complete {resumed_end - cut_at:.2f} s after the cut "
-            f"({(size - offset) / MIB:.0f} MiB left to send, then join and hash)."
+            f"({(size - offset) / MIB:.0f} MiB left to send, then hash and record)."
         )
         print(
             "SHA-256 of the server's receipt equals the source's: "

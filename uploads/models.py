@@ -86,7 +86,7 @@ class EvidenceFile(models.Model):
 
 
 class UploadSession(models.Model):
-    """One file on its way in: parts arrive in order and are joined at completion."""
+    """One file on its way in: chunks arrive in order at the offset `received`."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Uploading")
@@ -105,7 +105,10 @@ class UploadSession(models.Model):
     declared_name = models.CharField(max_length=255)
     declared_size = models.PositiveBigIntegerField()
     received = models.PositiveBigIntegerField(default=0)
-    # [[storage key, size], ...] in order; the next expected offset is `received`.
+    # The size of the last chunk accepted: a re-send of it is accepted and ignored.
+    last_chunk_size = models.PositiveBigIntegerField(default=0)
+    # Object storage: [[storage key, size], ...] in order. On the filesystem it stays
+    # empty: the chunks grow one file under `parts_prefix` (storage.upload_file_key).
     parts = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
     parts_prefix = models.CharField(max_length=200)

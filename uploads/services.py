@@ -15,14 +15,18 @@ Rules (DESIGN.md rule 5 and the guide's "IAMIS Upload"):
 
 Protocol: `upload_start` -> `upload_receive` for each chunk, in order, at the offset the
 server expects (a re-send of the last chunk is accepted and ignored) -> `upload_complete`
-joins the parts into the final object while hashing it. A chunk is stored as its own part
-object before the session row is touched, so no transaction stays open while bytes arrive.
+hashes the stored bytes and records the file. No transaction stays open while bytes
+arrive. On the filesystem the chunks are appended to one file under the parts prefix,
+which at completion is read once for its SHA-256 and linked under its evidence key (the
+bytes are written once). On object storage each chunk is its own part object and the
+parts are joined into the final object while hashing.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -209,30 +213,23 @@ def upload_start(
     with transaction.atomic():
         session.full_clean()
         session.save()
+    if storage.is_filesystem():
+        # Made here, not by the first chunk: a chunk never creates the file, so a late
+        # one for an upload already completed or cleaned up cannot leave one behind.
+        storage.create_empty(storage.upload_file_key(session.parts_prefix))
     return session
 
 
 def upload_receive(
     *, session: UploadSession, offset: int, length: int, stream: storage.Readable
 ) -> UploadSession:
-    """Store one chunk of `length` bytes read from `stream` as the next part."""
-    if session.status != UploadSession.Status.OPEN:
-        raise ValidationError(_("This upload is no longer open."))
-    if offset != session.received:
-        last = session.parts[-1] if session.parts else None
-        # The client lost our answer and sent the last chunk again: already stored.
-        if last and offset == session.received - last[1] and length == last[1]:
-            return session
-        raise OffsetMismatch(session.received)
-    if length <= 0:
-        raise ValidationError(_("The chunk is empty."))
-    if length > chunk_bytes():
-        raise TooLarge(_("The chunk is larger than the server accepts."))
-    if offset + length > max_bytes():
-        raise TooLarge(_too_large_message(offset + length))
-    if offset + length > session.declared_size:
-        raise TooLarge(_("The upload is larger than the size it declared."))
-
+    """Store one chunk of `length` bytes read from `stream` at `offset`."""
+    if storage.is_filesystem():
+        return _receive_in_place(
+            session=session, offset=offset, length=length, stream=stream
+        )
+    if _chunk_is_resend(session, offset=offset, length=length):
+        return session
     key = f"{session.parts_prefix}{session.chunk_index:06d}-{uuid.uuid4().hex[:12]}"
     reader = storage.LimitedReader(stream, length)
     try:
@@ -252,12 +249,88 @@ def upload_receive(
         if accepted:
             locked.parts = [*locked.parts, [key, length]]
             locked.received += length
-            locked.save(update_fields=["parts", "received", "updated_at"])
+            locked.last_chunk_size = length
+            locked.save(
+                update_fields=["parts", "received", "last_chunk_size", "updated_at"]
+            )
     if not accepted:
         # Another request stored this chunk first.
         default_storage.delete(key)
         raise OffsetMismatch(locked.received)
     return locked
+
+
+def _chunk_is_resend(session: UploadSession, *, offset: int, length: int) -> bool:
+    """True for a re-send of the last chunk (ignore it); raises when the chunk cannot
+    be taken. Nothing is stored before this passes."""
+    if session.status != UploadSession.Status.OPEN:
+        raise ValidationError(_("This upload is no longer open."))
+    if offset != session.received:
+        last = session.last_chunk_size
+        # The client lost our answer and sent the last chunk again: already stored.
+        if last and offset == session.received - last and length == last:
+            return True
+        raise OffsetMismatch(session.received)
+    if length <= 0:
+        raise ValidationError(_("The chunk is empty."))
+    if length > chunk_bytes():
+        raise TooLarge(_("The chunk is larger than the server accepts."))
+    if offset + length > max_bytes():
+        raise TooLarge(_too_large_message(offset + length))
+    if offset + length > session.declared_size:
+        raise TooLarge(_("The upload is larger than the size it declared."))
+    return False
+
+
+def _receive_in_place(
+    *, session: UploadSession, offset: int, length: int, stream: storage.Readable
+) -> UploadSession:
+    """Append the chunk to the upload's one file. The file lock makes this request the
+    only writer; every writer updates the row before it lets go, so the row read under
+    the lock is current and the bytes past `received` are nobody's."""
+    fields = ["status", "received", "last_chunk_size"]
+    try:
+        with storage.locked_upload_file(
+            storage.upload_file_key(session.parts_prefix), wait=False
+        ) as fd:
+            session.refresh_from_db(fields=fields)
+            if _chunk_is_resend(session, offset=offset, length=length):
+                return session
+            stored = storage.file_size(fd)
+            if stored < offset:
+                # Bytes acknowledged before a crash never reached the disk: resume
+                # from what is there rather than leave a hole.
+                _rewind(session, to=stored)
+                raise OffsetMismatch(stored)
+            if storage.append_at(fd, offset, stream, length) != length:
+                raise IncompleteChunk
+            accepted = UploadSession.objects.filter(
+                pk=session.pk, status=UploadSession.Status.OPEN, received=offset
+            ).update(
+                received=offset + length,
+                last_chunk_size=length,
+                updated_at=timezone.now(),
+            )
+            if not accepted:  # cleaned up as abandoned while the bytes arrived
+                raise ValidationError(_("This upload is no longer open."))
+    except storage.Busy:
+        # Another request of this upload is storing a chunk (a client retrying while
+        # its first try still runs): tell it where the upload stands now.
+        session.refresh_from_db(fields=fields)
+        raise OffsetMismatch(session.received) from None
+    except FileNotFoundError:
+        session.refresh_from_db(fields=fields)
+        raise ValidationError(_("This upload is no longer open.")) from None
+    session.received = offset + length
+    session.last_chunk_size = length
+    return session
+
+
+def _rewind(session: UploadSession, *, to: int) -> None:
+    UploadSession.objects.filter(pk=session.pk, received=session.received).update(
+        received=to, last_chunk_size=0, updated_at=timezone.now()
+    )
+    session.received, session.last_chunk_size = to, 0
 
 
 def _remove_parts(session_pk: int) -> None:
@@ -278,7 +351,7 @@ def upload_complete(
     acting_user: User,
     request: HttpRequest | None = None,
 ) -> EvidenceFile:
-    """Join the parts into the final object (hashing while streaming) and record it."""
+    """Hash the stored bytes, put them under their evidence key and record the file."""
     if session.status == UploadSession.Status.COMPLETE and session.evidence_file:
         return session.evidence_file
     if session.status != UploadSession.Status.OPEN:
@@ -294,6 +367,10 @@ def upload_complete(
     key = storage.evidence_key(
         centre_number=centre.number, unit_public_id=unit.public_id
     )
+    if storage.is_filesystem():
+        return _complete_in_place(
+            session=session, key=key, acting_user=acting_user, request=request
+        )
     joined = storage.JoinedParts([part[0] for part in session.parts], storage.open_part)
     try:
         storage.save_exact(key, joined)
@@ -305,42 +382,109 @@ def upload_complete(
     if joined.count != session.declared_size:
         default_storage.delete(key)
         raise ValidationError(_("The upload is incomplete; please upload it again."))
+    return _record_file(
+        session=session,
+        key=key,
+        size=joined.count,
+        sha256=joined.digest.hexdigest(),
+        acting_user=acting_user,
+        request=request,
+    )
 
-    with transaction.atomic():
-        locked = UploadSession.objects.select_for_update().get(pk=session.pk)
-        if locked.status != UploadSession.Status.OPEN:
-            default_storage.delete(key)
-            if locked.evidence_file_id:
-                return EvidenceFile.objects.get(pk=locked.evidence_file_id)
-            raise ValidationError(_("This upload is no longer open."))
-        evidence = EvidenceFile(
-            centre=centre,
-            unit=unit,
-            entry=locked.entry,
-            kind=locked.kind,
-            original_name=locked.declared_name,
-            size=joined.count,
-            sha256=joined.digest.hexdigest(),
-            storage_key=key,
-            uploaded_by=acting_user,
-        )
-        evidence.full_clean()
-        evidence.save()
-        locked.status = UploadSession.Status.COMPLETE
-        locked.evidence_file = evidence
-        locked.save(update_fields=["status", "evidence_file", "updated_at"])
-        audit_record(
-            action=AuditEvent.Action.FILE_UPLOADED,
-            actor=acting_user,
-            centre=centre,
-            target=_target(unit, evidence.kind, evidence.entry, evidence.original_name),
-            request=request,
-            file=str(evidence.public_id),
-            size=evidence.size,
-            sha256=evidence.sha256,
-        )
-        pk = locked.pk
-        transaction.on_commit(lambda: _remove_parts(pk))
+
+def _complete_in_place(
+    *,
+    session: UploadSession,
+    key: str,
+    acting_user: User,
+    request: HttpRequest | None,
+) -> EvidenceFile:
+    """One read of the upload's file for its SHA-256, then a second name for it: the
+    bytes are not copied. Under the file lock, so no chunk changes it meanwhile."""
+    upload_key = storage.upload_file_key(session.parts_prefix)
+    try:
+        with storage.locked_upload_file(upload_key, wait=True) as fd:
+            size, sha256 = storage.hash_file(fd)
+            if size != session.declared_size:
+                raise ValidationError(
+                    _("The upload is incomplete; please upload it again.")
+                )
+            return _record_file(
+                session=session,
+                key=key,
+                size=size,
+                sha256=sha256,
+                acting_user=acting_user,
+                request=request,
+                put_in_place=lambda: storage.link_into_place(upload_key, key),
+            )
+    except FileNotFoundError:
+        # Another request completed it while this one waited for the lock.
+        session.refresh_from_db(fields=["status", "evidence_file"])
+        if session.evidence_file_id is not None:
+            return EvidenceFile.objects.get(pk=session.evidence_file_id)
+        raise ValidationError(_("This upload is no longer open.")) from None
+
+
+def _record_file(
+    *,
+    session: UploadSession,
+    key: str,
+    size: int,
+    sha256: str,
+    acting_user: User,
+    request: HttpRequest | None,
+    put_in_place: Callable[[], None] | None = None,
+) -> EvidenceFile:
+    """The evidence row, the session marked complete and the audit event, all at once;
+    `put_in_place` gives the bytes their key once the session is known to be open. If
+    anything fails the object under `key` is removed: no file without its row."""
+    unit, centre = session.unit, session.centre
+    try:
+        with transaction.atomic():
+            locked = UploadSession.objects.select_for_update().get(pk=session.pk)
+            if locked.status != UploadSession.Status.OPEN:
+                default_storage.delete(key)
+                if locked.evidence_file_id:
+                    return EvidenceFile.objects.get(pk=locked.evidence_file_id)
+                raise ValidationError(_("This upload is no longer open."))
+            if put_in_place is not None:
+                put_in_place()
+            evidence = EvidenceFile(
+                centre=centre,
+                unit=unit,
+                entry=locked.entry,
+                kind=locked.kind,
+                original_name=locked.declared_name,
+                size=size,
+                sha256=sha256,
+                storage_key=key,
+                uploaded_by=acting_user,
+            )
+            evidence.full_clean()
+            evidence.save()
+            locked.status = UploadSession.Status.COMPLETE
+            locked.evidence_file = evidence
+            locked.save(update_fields=["status", "evidence_file", "updated_at"])
+            audit_record(
+                action=AuditEvent.Action.FILE_UPLOADED,
+                actor=acting_user,
+                centre=centre,
+                target=_target(
+                    unit, evidence.kind, evidence.entry, evidence.original_name
+                ),
+                request=request,
+                file=str(evidence.public_id),
+                size=evidence.size,
+                sha256=evidence.sha256,
+            )
+            pk = locked.pk
+            # robust: a failure to remove the parts must not undo a committed file (the
+            # clean-up task removes them later).
+            transaction.on_commit(lambda: _remove_parts(pk), robust=True)
+    except Exception:
+        default_storage.delete(key)
+        raise
     return evidence
 
 

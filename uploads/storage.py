@@ -2,19 +2,28 @@
 
 Nothing here holds a whole file or a whole chunk in memory: request bodies and parts are
 read in blocks of `BLOCK` bytes.
+
+On the filesystem an upload grows in place: each chunk is appended to one file under the
+upload's parts prefix, which is hashed once and linked under its evidence key at the end
+(`locked_upload_file`, `append_at`, `hash_file`, `link_into_place`). Elsewhere (S3) each
+chunk is its own part object and the parts are joined at the end (`JoinedParts`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
+import os
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Protocol, cast
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 
 BLOCK = 1024 * 1024
@@ -30,6 +39,11 @@ def evidence_key(*, centre_number: int, unit_public_id: uuid.UUID) -> str:
 
 def parts_prefix(*, centre_number: int, session_public_id: uuid.UUID) -> str:
     return f"upload-parts/{centre_number:05d}/{session_public_id}/"
+
+
+def upload_file_key(prefix: str) -> str:
+    """The one growing file of a filesystem upload, under its parts prefix."""
+    return f"{prefix}upload"
 
 
 class _BlockFile(File):
@@ -128,6 +142,90 @@ class JoinedParts(io.RawIOBase):
             self.current.close()
             self.current = None
         super().close()
+
+
+def create_empty(key: str) -> None:
+    saved = default_storage.save(key, ContentFile(b""))
+    if saved != key:
+        default_storage.delete(saved)
+        raise RuntimeError(f"storage renamed {key!r} to {saved!r}")
+
+
+class Busy(Exception):
+    """Another request of the same upload holds its file."""
+
+
+@contextmanager
+def locked_upload_file(key: str, *, wait: bool) -> Iterator[int]:
+    """The upload's file opened read-write under an exclusive `flock`, which every request
+    of the upload takes, so only one writes (or completes) at a time. Without `wait`,
+    raises Busy when another request holds it. FileNotFoundError when the file is gone or
+    was renamed while we waited: the upload was completed or cleaned up."""
+    path = default_storage.path(key)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise Busy from None
+        held, named = os.fstat(fd), os.stat(path)
+        if (held.st_dev, held.st_ino) != (named.st_dev, named.st_ino):
+            raise FileNotFoundError(path)
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def append_at(fd: int, offset: int, stream: Readable, length: int) -> int:
+    """Write up to `length` bytes from `stream` at `offset`, in blocks; returns how many
+    arrived. Whatever lies past `offset` (a chunk cut off by a crash) is dropped first,
+    and a chunk that arrives short (a dropped connection) is dropped again, so the file
+    only ever holds accepted bytes and the ones on their way in."""
+    os.ftruncate(fd, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    written = 0
+    try:
+        while written < length:
+            data = stream.read(min(BLOCK, length - written))
+            if not data:
+                break
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            written += len(data)
+    except BaseException:
+        os.ftruncate(fd, offset)
+        raise
+    if written != length:
+        os.ftruncate(fd, offset)
+    return written
+
+
+def file_size(fd: int) -> int:
+    return os.fstat(fd).st_size
+
+
+def hash_file(fd: int) -> tuple[int, str]:
+    """(size, SHA-256) of the whole file, read once in blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    os.lseek(fd, 0, os.SEEK_SET)
+    # A larger block than BLOCK: fewer Python steps over a 1 GiB file, still bounded.
+    buffer = bytearray(4 * BLOCK)
+    view = memoryview(buffer)
+    while count := os.readv(fd, [buffer]):
+        digest.update(view[:count])
+        size += count
+    return size, digest.hexdigest()
+
+
+def link_into_place(source_key: str, target_key: str) -> None:
+    """Give the file its evidence key as a second name: same filesystem, no copy. Unlike
+    a rename it never replaces an existing file, and the parts name stays until the parts
+    are removed, so undoing it is deleting the new name."""
+    source, target = default_storage.path(source_key), default_storage.path(target_key)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    os.link(source, target)
 
 
 def open_part(key: str) -> IO[bytes]:

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from uploads.models import EvidenceFile
 
-from .helpers import CHUNK, sampled_number, upload, upload_sample
+from .helpers import CHUNK, sampled_number, send, start, upload, upload_sample
 
 BUCKET = "iamis-test-evidence"
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -127,3 +127,25 @@ def test_an_upload_lands_in_the_bucket_and_downloads_through_a_signed_url(
     )
     with urllib.request.urlopen(location, timeout=10) as signed:  # noqa: S310
         assert signed.read() == source
+
+
+def test_a_resent_last_chunk_is_ignored_and_leaves_no_extra_part(
+    alice_client, two_centres, s3_storage
+):
+    sample = upload_sample(two_centres)
+    source = os.urandom(2 * CHUNK)
+    session = start(
+        alice_client, sample.unit, size=len(source), candidate=sampled_number(sample)
+    ).json()
+    send(alice_client, session["url"], source[:CHUNK], 0)
+
+    again = send(alice_client, session["url"], b"x" * CHUNK, 0)
+    send(alice_client, session["url"], source[CHUNK:], CHUNK)
+    done = alice_client.post(session["complete_url"])
+
+    assert again.status_code == 200
+    assert again.json()["offset"] == CHUNK
+    assert done.json()["file"]["sha256"] == hashlib.sha256(source).hexdigest()
+    parts = _client(s3_storage).list_objects_v2(Bucket=BUCKET, Prefix="upload-parts/")
+    # The two chunks' parts only (removed once the transaction commits).
+    assert parts.get("KeyCount", 0) == 2

@@ -114,11 +114,16 @@ def test_sending_the_last_chunk_again_changes_nothing(alice_client, two_centres)
     ).json()
     send(alice_client, session["url"], b"a" * CHUNK, 0)
 
-    again = send(alice_client, session["url"], b"a" * CHUNK, 0)
+    # Other bytes than the first time, so a re-send that was stored would show.
+    again = send(alice_client, session["url"], b"x" * CHUNK, 0)
+    send(alice_client, session["url"], b"b" * CHUNK, CHUNK)
+    done = alice_client.post(session["complete_url"])
 
     assert again.status_code == 200
     assert again.json()["offset"] == CHUNK
-    assert len(UploadSession.objects.get().parts) == 1
+    assert done.json()["file"]["sha256"] == (
+        hashlib.sha256(b"a" * CHUNK + b"b" * CHUNK).hexdigest()
+    )
 
 
 def test_an_oversize_file_is_refused_at_the_start_and_nothing_is_stored(
@@ -151,7 +156,8 @@ def test_bytes_past_the_limit_are_refused_mid_stream_and_nothing_more_is_stored(
 
     assert refused.status_code == 413
     assert UploadSession.objects.get().received == CHUNK
-    assert len(stored_files(media)) == 1
+    [stored] = stored_files(media)
+    assert stored.stat().st_size == CHUNK
 
 
 def test_a_chunk_beyond_the_declared_size_is_refused(alice_client, two_centres):
