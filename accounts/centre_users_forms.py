@@ -102,6 +102,24 @@ class InviteUserForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    staff_roles = forms.MultipleChoiceField(
+        label=_("Centre role for staff training"),
+        help_text=_(
+            "For invigilators and other centre staff: a role gives the Invigilator "
+            "training access and the assessments for that role."
+        ),
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from training.models import StaffRole
+
+        field = cast(forms.MultipleChoiceField, self.fields["staff_roles"])
+        field.choices = list(StaffRole.objects.values_list("code", "name"))
+
     def account_type_options(self) -> list[tuple[BoundWidget, Promise]]:
         return [
             (radio, ACCOUNT_TYPE_DESCRIPTIONS[radio.data["value"]])

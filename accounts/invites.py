@@ -24,7 +24,7 @@ from audit.services import audit_record
 from common.urls import absolute_url
 from iamis.models import Centre
 
-from .models import Invite, Membership, User
+from .models import AccessGrant, Invite, Membership, User
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ def invite_send(
     account_type: str,
     invited_by: User | None,
     request: HttpRequest | None = None,
+    staff_roles: list[str] | None = None,
 ) -> SentInvite:
     """Invite someone to the centre and e-mail them the link.
 
@@ -101,6 +102,7 @@ def invite_send(
             language=language,
             account_type=account_type,
             invited_by=invited_by,
+            staff_roles=list(staff_roles or []),
         )
         token = _issue_token(invite)
         invite.full_clean()
@@ -210,11 +212,18 @@ def invite_accept(
             )
             centre.exams_officer_email = invite.email
             centre.save(update_fields=["exams_officer_name", "exams_officer_email"])
-        Membership.objects.update_or_create(
+        membership, _created = Membership.objects.update_or_create(
             user=user,
             centre=invite.centre,
             defaults={"account_type": invite.account_type, "is_active": True},
         )
+        if invite.staff_roles:
+            from training.services import roles_assign
+
+            AccessGrant.objects.get_or_create(
+                membership=membership, area=AccessGrant.Area.TRAINING
+            )
+            roles_assign(membership=membership, role_codes=invite.staff_roles)
         invite.accepted_at = timezone.now()
         invite.save(update_fields=["accepted_at"])
         audit_record(

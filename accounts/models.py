@@ -252,6 +252,9 @@ class Invite(models.Model):
     invited_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Training role codes (training.StaffRole) given when the invite is accepted; any
+    # role also gives the Invigilator training access.
+    staff_roles = models.JSONField(default=list, blank=True)
     # SHA-256 of the random token in the link; the token itself is never stored.
     token_hash = models.CharField(max_length=64, unique=True)
     sent_at = models.DateTimeField()

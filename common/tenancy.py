@@ -53,7 +53,8 @@ def active_membership(request: HttpRequest) -> Membership | None:
         return None
     memberships = (
         Membership.objects.filter(user=user, is_active=True, centre__isnull=False)
-        .select_related("centre")
+        # The training profile rides along (a join) for training.access's terms check.
+        .select_related("centre", "training")
         .prefetch_related("grants")
     )
     chosen_id = request.session.get(SESSION_KEY)

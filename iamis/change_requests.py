@@ -438,6 +438,13 @@ def change_request_approve(
             acting_user=acting_user,
             source=MarkChange.Source.CHANGE_REQUEST,
         )
+        # The board's approved value is the mark now; a clerical correction made on the
+        # old value no longer applies (it stays on record, no longer in force).
+        from moderation.models import ClericalCorrection
+
+        ClericalCorrection.objects.filter(entry=locked.entry, is_current=True).update(
+            is_current=False
+        )
         _decide(
             locked,
             status=Status.APPROVED,

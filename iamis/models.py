@@ -490,6 +490,21 @@ class ModeratorAllocation(models.Model):
     def __str__(self) -> str:
         return f"{self.moderator} -> {self.centre_id} {self.unit.code}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        # Nobody moderates the work of a centre they belong to.
+        if (
+            self.moderator_id
+            and self.centre_id
+            and self.moderator.memberships.filter(
+                centre_id=self.centre_id, is_active=True
+            ).exists()
+        ):
+            raise ValidationError(
+                _("This moderator is a member of the centre and cannot moderate it.")
+            )
+
 
 class MarkChangeRequest(models.Model):
     """After submission a centre asks the board to change a mark ("Centre Mark Change

@@ -67,6 +67,13 @@ class Row:
         return "" if mark.total is None else str(mark.total)
 
     @property
+    def amended_value(self) -> str:
+        """The moderator's clerical correction of the total (or outcome), if any."""
+        if self.amended_total:
+            return self.amended_total
+        return self.cells[0].amended if len(self.cells) == 1 else ""
+
+    @property
     def is_complete(self) -> bool:
         return bool(self.mark and self.mark.is_complete)
 

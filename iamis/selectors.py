@@ -98,7 +98,7 @@ def candidate_entries(
     limit = _unit_limit(membership)
     if limit is not None:
         entries = entries.filter(unit__in=Unit.objects.filter(limit))
-    return entries.select_related("unit", "unit__series").order_by(
+    return entries.select_related("unit", "unit__series", "mark").order_by(
         "unit__series__name", "unit__code"
     )
 

@@ -19,7 +19,7 @@ from common.tenancy import CentreRequest, grant_required
 
 from . import marks, selectors
 from .marks import SheetProgress
-from .models import Entry, Task, Unit
+from .models import Entry, MarkChange, Task, Unit
 from .rows import Row, build_row, row_after_save
 
 iamis_required = grant_required(AccessGrant.Area.IAMIS)
@@ -327,11 +327,30 @@ def candidate_detail(request: CentreRequest, candidate_no: int) -> HttpResponse:
     candidate = selectors.access_candidate(
         membership=request.membership, candidate_no=candidate_no
     )
-    entries = selectors.candidate_entries(
-        membership=request.membership, candidate=candidate
+    entries = list(
+        selectors.candidate_entries(membership=request.membership, candidate=candidate)
+    )
+    from moderation.models import ClericalCorrection
+
+    corrections = {
+        c.entry_id: c
+        for c in ClericalCorrection.objects.filter(
+            centre=request.centre, entry__in=entries, is_current=True
+        )
+    }
+    history = (
+        MarkChange.objects.filter(centre=request.centre, mark__entry__in=entries)
+        .select_related("changed_by", "mark__unit")
+        .order_by("-changed_at", "-id")
     )
     return render(
         request,
         "iamis/candidate_detail.html",
-        {"candidate": candidate, "entries": entries},
+        {
+            "candidate": candidate,
+            "entries": [
+                (e, getattr(e, "mark", None), corrections.get(e.pk)) for e in entries
+            ],
+            "history": history,
+        },
     )

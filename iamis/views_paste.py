@@ -200,7 +200,7 @@ def _csv_rows(
         columns.append(_("Total"))
     if unit.initials_required:
         columns.append(_("Teacher Initials"))
-    columns += [_("Status"), _("Submitted")]
+    columns += [_("Status"), _("Submitted"), _("Clerical correction")]
     # The byte order mark lets Excel read Welsh letters (ŵ, ŷ) as UTF-8.
     yield "\ufeff" + writer.writerow(columns)
     for entry in entries:
@@ -215,7 +215,11 @@ def _csv_rows(
             values.append(row.total)
         if row.initials is not None:
             values.append(row.initials.value)
-        values += [_status(row.mark), _("Yes") if row.locked else _("No")]
+        values += [
+            _status(row.mark),
+            _("Yes") if row.locked else _("No"),
+            row.amended_value,
+        ]
         yield writer.writerow([_cell(value) for value in values])
 
 

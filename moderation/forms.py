@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from iamis.models import Unit
 
 from .models import ModeratorReport
 
@@ -28,6 +31,13 @@ class FurtherSampleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Outcome units have no marks to take a band of: only named candidates.
+        if unit.is_outcome_unit:
+            for name in ("count", "low", "high"):
+                del self.fields[name]
+
     def clean_candidates(self) -> list[int]:
         text = self.cleaned_data.get("candidates") or ""
         numbers = []
@@ -48,6 +58,12 @@ class FurtherSampleForm(forms.Form):
         if not named and not count:
             raise forms.ValidationError(
                 _("Name candidates, or give how many more and a mark band.")
+            )
+        if named and count:
+            raise forms.ValidationError(
+                _(
+                    "Either name candidates or ask for a number in a mark band, not both."
+                )
             )
         if count and (low is None or high is None):
             raise forms.ValidationError(_("Give the mark band: from and to."))

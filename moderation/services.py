@@ -98,6 +98,11 @@ def correction_parse(
     )
     if not amended and total is None:
         raise ValidationError(_("Enter the amended mark."))
+    if not amended and len(tasks) > 1:
+        # The total is the sum of the task marks, so only a task mark can be wrong.
+        raise ValidationError(
+            _("Amend the task marks: the total is added up from them.")
+        )
     if amended:
         original = mark.task_marks if mark.status == Mark.Status.MARKED else {}
         effective = {**original, **amended}

@@ -127,7 +127,7 @@ def workspace(
             "expected": len(expected),
             "panel": panel,
             "report": selectors.report_for(centre=centre, unit=unit),
-            "further_form": FurtherSampleForm(),
+            "further_form": FurtherSampleForm(unit=unit),
             "args": _args(allocation),
         },
     )
@@ -247,6 +247,7 @@ def correction(
             "typed": typed,
             "error": error,
             "back": "marks" if request.GET.get("back") == "marks" else "",
+            "note": request.POST.get("note", "") if error else "",
             "args": _args(allocation),
         },
         status=400 if error else 200,
@@ -266,7 +267,7 @@ def further_sample(
     if sample is None or sample.status != Sample.Status.READY:
         messages.error(request, _("There is no sample for this unit yet."))
         return redirect(back)
-    form = FurtherSampleForm(request.POST)
+    form = FurtherSampleForm(request.POST, unit=allocation.unit)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

@@ -133,12 +133,13 @@ def _user(
 
 def _member(
     user: User, centre: Centre, account_type: str, grants: Sequence[str]
-) -> None:
+) -> Membership:
     membership, _created = Membership.objects.get_or_create(
         user=user, centre=centre, defaults={"account_type": account_type}
     )
     for area in grants:
         AccessGrant.objects.get_or_create(membership=membership, area=area)
+    return membership
 
 
 def _centre(number: int, name: str, eo_name: str, eo_email: str) -> Centre:
@@ -273,6 +274,21 @@ def load_demo_data() -> list[DemoAccount]:
         all_areas,
     )
 
+    invigilator = _member(
+        _user("invigilator@bryn-glas.example", "Iolo", "Jenkins"),
+        bryn_glas,
+        Membership.AccountType.USER,
+        [AccessGrant.Area.TRAINING],
+    )
+    # The shipped training content, published for the academic year running today.
+    from training.content import DEFAULT_CONTENT, content_load_file
+    from training.models import AcademicYear
+    from training.services import roles_assign
+
+    _start, _end, label = AcademicYear.bounds_for(timezone.localdate())
+    content_load_file(DEFAULT_CONTENT, publish=True, year_label=label)
+    roles_assign(membership=invigilator, role_codes=["new-invigilator"])
+
     units = _units()
     bryn_glas_candidates = _candidates(bryn_glas, 350, offset=0)
     for spec in _UNITS:
@@ -299,6 +315,10 @@ def load_demo_data() -> list[DemoAccount]:
         DemoAccount("teacher.ab@bryn-glas.example", "Teacher (IAMIS), 68999"),
         DemoAccount("teacher.cd@bryn-glas.example", "Teacher (IAMIS), 68999"),
         DemoAccount("eo@riverside.example", "Exams officer, Riverside Academy (68123)"),
+        DemoAccount(
+            "invigilator@bryn-glas.example",
+            "New invigilator (staff training only), 68999",
+        ),
         DemoAccount("moderator@example.org", "Moderator"),
         DemoAccount("board@example.org", "Board staff (back office at /board/)"),
     ]

@@ -28,6 +28,7 @@ urlpatterns = [
     path("iamis/", include("moderation.urls_centre")),
     path("iamis/reports/", include("reports.urls")),
     path("moderation/", include("moderation.urls")),
+    path("training/", include("training.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("board/", admin.site.urls),
 ]

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "uploads",
     "moderation",
     "reports",
+    "training",
     "audit",
     "axes",
 ]
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "common.tenancy.TenancyMiddleware",
+    "training.access.TermsFirstMiddleware",
     "audit.middleware.AccessRefusedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -150,6 +153,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "uploads.clean_abandoned_uploads",
         "schedule": 3600.0,
     },
+    # Training: archive every academic year that has ended (from 1 August); daily, so a
+    # missed run is caught up the next day.
+    "archive-training-years": {
+        "task": "training.archive_years",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # A PDF whose render task was lost (a worker killed mid-render) is queued again.
     "requeue-stuck-renders": {
         "task": "reports.requeue_stuck_renders",
@@ -189,11 +198,12 @@ else:
 # Evidence uploads: at most 1 GiB a file (the guide's "1GB"), sent in chunks so each
 # request stays short; parts of an upload idle this long are removed.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)
-# Each chunk pays a signed-in request (~25 ms on the bench machine), so fewer, larger
-# chunks are faster; a chunk is streamed, never held whole. But a sync worker must take
-# one within GUNICORN_TIMEOUT (30 s): 16 MiB needs ~4.5 Mbit/s upstream unless a proxy
-# buffers the body. Lower it for slow links; 32 MiB is faster behind a buffering proxy.
-UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 16 * 1024 * 1024)
+# The largest chunk the server takes. Each chunk pays a signed-in request (~25 ms on the
+# bench machine), so fewer, larger chunks are faster; a chunk is streamed, never held
+# whole. The browser starts at 4 MiB and grows or shrinks its chunks to take about 4 s
+# each (static/js/uploads.js), so a slow link never sends one a sync worker would time
+# out on (GUNICORN_TIMEOUT, 30 s).
+UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 64 * 1024 * 1024)
 UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 24)
 
 STORAGES = {

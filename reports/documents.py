@@ -121,9 +121,10 @@ def unit_heading(unit: Unit) -> dict[str, object]:
 
 
 def candidate_details_fingerprint(*, centre: Centre, unit: Unit) -> str:
-    """What the report's content depends on, read with three aggregate queries (not the
-    rows), so asking for a PDF stays quick whatever the cohort: every mark save bumps its
-    version and time, every correction and sample change adds or removes a row."""
+    """What the report's content depends on, read without building the rows, so asking
+    for a PDF stays quick whatever the cohort: every mark save bumps its version and
+    time, every correction and sample change adds or removes a row, and the candidates'
+    names and dates of birth (which the board may correct) are read as they are."""
     marks = Entry.objects.filter(centre=centre, unit=unit).aggregate(
         entries=Count("pk"),
         last_entry=Max("pk"),
@@ -137,10 +138,21 @@ def candidate_details_fingerprint(*, centre: Centre, unit: Unit) -> str:
     members = SampleMember.objects.filter(
         sample__centre=centre, sample__unit=unit
     ).aggregate(count=Count("pk"), last=Max("pk"))
+    candidates = list(
+        Entry.objects.filter(centre=centre, unit=unit)
+        .order_by("candidate__number")
+        .values_list(
+            "candidate__number",
+            "candidate__surname",
+            "candidate__forename",
+            "candidate__date_of_birth",
+        )
+    )
     return _digest(
         {
             "centre": [centre.number, centre.name],
             "unit": unit_heading(unit),
+            "candidates": candidates,
             "marks": marks,
             "corrections": corrections,
             "members": members,

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -108,18 +109,27 @@ def render_run(*, render_id: int) -> ReportRender:
         )
         if render.status == ReportRender.Status.READY:
             return render
+        now = timezone.now()
+        if render.started_at is not None and now - render.started_at < lease():
+            return render  # another worker is rendering it
         render.attempts += 1
-        render.save(update_fields=["attempts"])
-    with translation.override(render.language):
-        html = _html(render)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
-    key = _storage_key(render)
-    with tempfile.TemporaryFile() as pdf:
-        document.write_pdf(target=pdf)
-        size = pdf.tell()
-        pdf.seek(0)
-        default_storage.delete(key)
-        saved = default_storage.save(key, File(pdf, name=key))
+        render.started_at = now
+        render.save(update_fields=["attempts", "started_at"])
+    try:
+        with translation.override(render.language):
+            html = _html(render)
+        document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+        key = _storage_key(render)
+        with tempfile.TemporaryFile() as pdf:
+            document.write_pdf(target=pdf)
+            size = pdf.tell()
+            pdf.seek(0)
+            default_storage.delete(key)
+            saved = default_storage.save(key, File(pdf, name=key))
+    except Exception:
+        # Give the lease back so the retry can start at once.
+        ReportRender.objects.filter(pk=render.pk).update(started_at=None)
+        raise
     with transaction.atomic():
         ReportRender.objects.filter(pk=render.pk).update(
             status=ReportRender.Status.READY,
@@ -139,13 +149,21 @@ def render_failed(*, render_id: int, error: str) -> None:
     ).update(status=ReportRender.Status.FAILED, last_error=error[:2000])
 
 
+def lease() -> timedelta:
+    """How long a started render is left to its worker: the task's hard time limit."""
+    return timedelta(seconds=int(settings.CELERY_TASK_TIME_LIMIT))
+
+
 def renders_stuck(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
-    """Pending renders whose task was lost (a worker killed mid-render), to queue again."""
-    since = timezone.now() - older_than
+    """Pending renders whose task was lost, to queue again: never started (lost between
+    commit and the broker) for a while, or started longer ago than the lease (a worker
+    killed mid-render)."""
+    now = timezone.now()
     return list(
         ReportRender.objects.filter(
+            Q(started_at__isnull=True, created_at__lt=now - older_than)
+            | Q(started_at__lt=now - lease()),
             status=ReportRender.Status.PENDING,
-            created_at__lt=since,
             attempts__lt=MAX_ATTEMPTS,
         ).values_list("pk", flat=True)
     )

@@ -20,6 +20,7 @@ from iamis.models import Entry, Mark, Submission, Unit
 
 from . import algorithm
 from .models import Sample, SampleMember
+from .selectors import eligible
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -373,14 +374,27 @@ def sample_request_further(
             )
         )
         if candidate_numbers:
+            # A number named twice is asked for once.
+            candidate_numbers = list(dict.fromkeys(candidate_numbers))
             unknown = [n for n in candidate_numbers if n not in by_number]
             if unknown:
                 raise ValidationError(
                     _("Not on the submitted marksheet: %(numbers)s")
                     % {"numbers": ", ".join(f"{n:04d}" for n in unknown)}
                 )
+            # Absent and carry-forward candidates have no work to send.
+            no_work = [n for n in candidate_numbers if not eligible(by_number[n])]
+            if no_work:
+                raise ValidationError(
+                    _("No work to moderate (absent or carried forward): %(numbers)s")
+                    % {"numbers": ", ".join(f"{n:04d}" for n in no_work)}
+                )
             chosen = [by_number[n] for n in candidate_numbers if n not in taken]
         elif k and band:
+            if sample.unit.is_outcome_unit:
+                raise ValidationError(
+                    _("This unit has outcomes, not marks: name the candidates instead.")
+                )
             picked = algorithm.spread_in_band(
                 candidates,
                 rules_for(sample.unit),

@@ -51,9 +51,64 @@ CENTRE_OWNED_KWARGS: CentreOwned = {
         lambda w: _alice_moderator(w) and w.alice_centre.number,
         lambda w: 79998,
     ),
+    # Training: Alice's own attempt and certificate, made on first use.
+    "attempt_id": (
+        lambda w: _alice_training(w)["attempt"].public_id,
+        lambda w: uuid.uuid4(),
+    ),
+    "certificate_id": (
+        lambda w: _alice_training(w)["certificate"].public_id,
+        lambda w: uuid.uuid4(),
+    ),
     # A PDF render of Alice's, made on first use.
     "render_id": (lambda w: _alice_render(w).public_id, lambda w: uuid.uuid4()),
 }
+
+
+def _alice_training(w: Any) -> dict[str, Any]:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from training.content import DEFAULT_CONTENT, content_load_file
+    from training.models import AcademicYear, Attempt, Certificate
+    from training.services import progress_start
+
+    if not hasattr(w, "_alice_training"):
+        _start, _end, label = AcademicYear.bounds_for(timezone.localdate())
+        year = content_load_file(DEFAULT_CONTENT, publish=True, year_label=label)
+        assessment = year.assessments.order_by("position").first()
+        membership = w.alice.memberships.get(centre=w.alice_centre)
+        progress = progress_start(membership=membership, assessment=assessment)
+        progress.declaration_accepted_at = timezone.now()
+        progress.passed_at = timezone.now()
+        progress.save()
+        item = progress.sections.get(section__number=1)
+        attempt = Attempt.objects.create(
+            section_progress=item,
+            number=1,
+            question_ids=list(item.section.questions.values_list("pk", flat=True)),
+            finished_at=timezone.now(),
+            correct=0,
+        )
+        key = "certificates/walker/alice.pdf"
+        default_storage.delete(key)
+        default_storage.save(key, ContentFile(b"%PDF-1.7 Alice's certificate"))
+        certificate = Certificate.objects.create(
+            progress=progress,
+            centre=w.alice_centre,
+            person_name="Alice Alicesurname",
+            issued_on=timezone.localdate(),
+            status=Certificate.Status.READY,
+            storage_key=key,
+        )
+        w._alice_training = {
+            "assessment": assessment,
+            "attempt": attempt,
+            "certificate": certificate,
+        }
+    return w._alice_training
+
 
 # Namespaces whose objects are reached through a moderator's allocation: the owner who
 # must not get 404 there is the moderator allocated to Alice's unit, not Alice.
@@ -146,6 +201,9 @@ OTHER_KWARGS: dict[str, Callable[[Any], Any]] = {
     # Invite and password-reset links carry secret tokens; a guessed one shows nothing.
     "token": lambda w: "not-a-real-token",
     "uidb64": lambda w: "MQ",
+    # Training content is the board's, the same for every centre.
+    "assessment_id": lambda w: _alice_training(w)["assessment"].public_id,
+    "section_no": lambda w: 1,
 }
 # The back-office sign-in page is the one admin page anybody may see.
 ADMIN_PUBLIC = {"login"}

@@ -92,6 +92,7 @@ def invite_user(request: CentreRequest) -> HttpResponse:
                 account_type=data["account_type"],
                 invited_by=request.user,
                 request=request,
+                staff_roles=data.get("staff_roles") or [],
             )
         except ValidationError as error:
             # invite_send refuses only for the address (already a member here).

@@ -112,6 +112,24 @@
     });
   };
 
+  // Chunks start small and grow on a fast link up to the server's maximum, so each
+  // request takes a few seconds whatever the connection: a slow school link never sends
+  // a chunk the web server would time out on, a fast one pays few request overheads.
+  var FIRST_CHUNK = 4 * 1024 * 1024;
+  var MIN_CHUNK = 256 * 1024;
+  var TARGET_SECONDS = 4;
+
+  function chunkSize(job) {
+    var most = job.session.chunk_size;
+    if (!job.chunk) job.chunk = Math.min(FIRST_CHUNK, most);
+    return Math.min(job.chunk, most);
+  }
+
+  function adapt(job, size, seconds) {
+    if (seconds < TARGET_SECONDS / 2) job.chunk = Math.min(size * 2, job.session.chunk_size);
+    else if (seconds > TARGET_SECONDS * 2) job.chunk = Math.max(MIN_CHUNK, Math.floor(size / 2));
+  }
+
   Uploader.prototype.send = function (job) {
     var self = this;
     var file = job.file;
@@ -119,13 +137,16 @@
     return begin.then(function loop(offset) {
       self.show(offset, file.size, file.name);
       if (offset >= file.size) return self.complete(job);
-      var chunk = file.slice(offset, offset + job.session.chunk_size);
+      var size = chunkSize(job);
+      var chunk = file.slice(offset, offset + size);
       var attempt = 0;
       function put() {
+        var began = Date.now();
         return request("POST", job.session.url, chunk, {
           "Upload-Offset": String(offset),
           "Content-Type": "application/offset+octet-stream",
         }).then(function (reply) {
+          if (reply.ok) adapt(job, size, (Date.now() - began) / 1000);
           if (reply.ok || reply.status === 409) return reply.data.offset;
           if (reply.status === 413 || reply.status === 404 || reply.status === 410) {
             throw fatal(file.name + ": " + (reply.data.error || reply.status));
@@ -135,6 +156,8 @@
           if (error && error.fatal) throw error;
           attempt += 1;
           if (attempt > RETRIES) throw error;
+          // A slow or broken link: smaller chunks from here on.
+          job.chunk = Math.max(MIN_CHUNK, Math.floor(size / 2));
           // Ask the server where it stopped, after a short pause.
           return sleep(500 * attempt).then(function () { return self.offset(job); });
         });

@@ -66,7 +66,7 @@ def test_a_moderators_clerical_correction_reaches_the_teachers_sheet_and_pdf(
 
     # Enters a clerical correction for candidate 2003 (the centre gave 35).
     page.get_by_role("link", name="Clerical correction for 2003").click()
-    page.get_by_label(re.compile("Amended mark for")).fill("31")
+    page.get_by_label(re.compile("Amended mark")).fill("31")
     page.get_by_role("button", name="Save the clerical correction").click()
     expect(
         page.get_by_text("The clerical correction for candidate 2003")

@@ -490,10 +490,11 @@ def test_csv_export_lists_the_sheet_in_candidate_number_order(
             "Total",
             "Status",
             "Submitted",
+            "Clerical correction",
         ],
-        ["1001", "Alicesurname", "Ann", "25", "25", "Marked", "No"],
-        ["1002", "Zephyr", "Sam", "", "", "", "No"],
-        ["1003", "Aaronson", "Sam", "A", "A", "Absent", "No"],
+        ["1001", "Alicesurname", "Ann", "25", "25", "Marked", "No", ""],
+        ["1002", "Zephyr", "Sam", "", "", "", "No", ""],
+        ["1003", "Aaronson", "Sam", "A", "A", "Absent", "No", ""],
     ]
 
 
@@ -523,8 +524,9 @@ def test_csv_export_shows_grades_initials_and_submission(alice_client, two_centr
             "Teacher Initials",
             "Status",
             "Submitted",
+            "Clerical correction",
         ],
-        ["1001", "Alicesurname", "Ann", "Merit", "JD", "Marked", "Yes"],
+        ["1001", "Alicesurname", "Ann", "Merit", "JD", "Marked", "Yes", ""],
     ]
 
 

@@ -86,7 +86,10 @@ def test_the_centres_marksheet_shows_the_correction_in_red_with_words(
 
     body = page.content.decode()
     assert "Clerical Error" in body
-    assert f'data-testid="clerical-{NUMBER}-task-1">31' in body
+    assert (
+        f'data-testid="clerical-{NUMBER}-task-1" href="/iamis/candidates/{NUMBER}/#history">31'
+        in body
+    )
     assert "(clerical correction by the moderator)" in body
 
 
@@ -182,3 +185,54 @@ def test_an_outcome_can_be_corrected_to_another_grade_of_the_scale(two_centres):
     assert refused.status_code == 400
     assert accepted.status_code == 302
     assert ClericalCorrection.objects.get(entry=entry).grade == "Pass"
+
+
+def test_a_total_alone_cannot_be_corrected_on_a_two_task_unit(two_centres):
+    moderated = moderated_sheet(two_centres)
+    unit = UnitFactory(evidence="e_submission")
+    TaskFactory(unit=unit, number=1, name="Task 1", max_mark=40)
+    TaskFactory(unit=unit, number=2, name="Task 2", max_mark=40)
+    entry = EntryFactory(
+        candidate=CandidateFactory(centre=moderated.centre, number=4201), unit=unit
+    )
+    fill(entry, "20", field="task-1")
+    fill(entry, "25", field="task-2")
+    _submit_and_reallocate(moderated, unit, two_centres.alice)
+
+    response = _correct(moderated, number=4201, total="50")
+
+    assert "Amend the task marks" in response.content.decode()
+    assert not ClericalCorrection.objects.exists()
+
+
+def test_an_approved_mark_change_ends_the_correction_in_force(two_centres):
+    from iamis.change_requests import change_request_approve
+    from iamis.models import MarkChangeRequest
+
+    moderated = moderated_sheet(two_centres)
+    _correct(moderated, **{"task-1": "31"})
+    entry = moderated.entry(NUMBER)
+    change = MarkChangeRequest.objects.create(
+        centre=moderated.centre,
+        entry=entry,
+        centre_number=moderated.centre.number,
+        centre_name=moderated.centre.name,
+        current={
+            "status": "marked",
+            "task_marks": {"1": 35},
+            "grade": "",
+            "initials": "",
+        },
+        requested={"task_marks": {"1": 30}},
+        reason="Added up wrongly",
+        requested_by=two_centres.alice,
+    )
+    from tests.factories import UserFactory
+
+    change_request_approve(
+        change_request=change, acting_user=UserFactory(is_staff=True)
+    )
+
+    assert Mark.objects.get(entry=entry).total == 30
+    correction = ClericalCorrection.objects.get(entry=entry)
+    assert correction.is_current is False

@@ -41,7 +41,7 @@ def test_demo_data_has_the_people_the_issue_lists():
     assert Membership.objects.filter(account_type=types.ADMIN).count() == 1
     assert (
         Membership.objects.filter(centre__number=68999, account_type=types.USER).count()
-        == 2
+        == 3  # two teachers and an invigilator
     )
     assert User.objects.filter(is_moderator=True).count() == 1
     assert User.objects.get(email="board@example.org").is_staff

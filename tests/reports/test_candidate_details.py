@@ -105,7 +105,8 @@ def test_the_pdf_task_is_idempotent(two_centres, alice_client):
     render = ReportRender.objects.get()
 
     first = services.render_run(render_id=render.pk)
-    ReportRender.objects.filter(pk=render.pk).update(status="pending")  # a crashed run
+    # A run that crashed after storing, its lease expired.
+    ReportRender.objects.filter(pk=render.pk).update(status="pending", started_at=None)
     second = services.render_run(render_id=render.pk)
     third = services.render_run(render_id=render.pk)
 
@@ -113,6 +114,21 @@ def test_the_pdf_task_is_idempotent(two_centres, alice_client):
     assert third.attempts == 2  # the ready render was left alone the third time
     folder = first.storage_key.rsplit("/", 1)[0]
     assert default_storage.listdir(folder)[1] == [first.storage_key.rsplit("/", 1)[1]]
+
+
+def test_a_render_already_running_is_not_rendered_twice(two_centres, alice_client):
+    moderated = moderated_sheet(two_centres)
+    alice_client.post(reverse("reports:pdf_request", args=[moderated.unit.public_id]))
+    render = ReportRender.objects.get()
+    from django.utils import timezone
+
+    ReportRender.objects.filter(pk=render.pk).update(started_at=timezone.now())
+
+    again = services.render_run(render_id=render.pk)
+
+    assert again.status == "pending"
+    assert again.attempts == 0
+    assert services.renders_stuck() == []
 
 
 def test_a_worker_renders_the_pdf_with_the_corrected_mark_and_every_page_headed(
@@ -203,5 +219,12 @@ def test_any_change_to_what_the_report_shows_makes_a_new_pdf(two_centres, alice_
         unit=moderated.unit,
     )
     locations.append(alice_client.post(url)["Location"])
+    # The board corrects a candidate's name.
+    from iamis.models import Candidate
 
-    assert len(set(locations)) == 4
+    Candidate.objects.filter(centre=moderated.centre, number=2001).update(
+        surname="Renamed"
+    )
+    locations.append(alice_client.post(url)["Location"])
+
+    assert len(set(locations)) == 5

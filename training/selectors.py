@@ -1,0 +1,212 @@
+"""Scoped reads for staff training.
+
+A person's own progress is read through their membership; an exams officer (or Admin)
+reads the staff of their own centre only. Anything else is the same 404 as a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import AccessGrant, Membership
+from iamis.models import Centre
+
+from .models import (
+    AcademicYear,
+    Assessment,
+    Certificate,
+    Progress,
+    SectionProgress,
+    TrainingProfile,
+)
+
+
+def profile_of(membership: Membership) -> TrainingProfile | None:
+    return (
+        TrainingProfile.objects.filter(membership=membership)
+        .prefetch_related("roles")
+        .first()
+    )
+
+
+def _given(membership: Membership, year: AcademicYear) -> QuerySet[Assessment]:
+    """The year's assessments for the member's roles; exams officers and Admins may take
+    every one."""
+    assessments = Assessment.objects.filter(year=year)
+    if not membership.is_centre_admin:
+        assessments = assessments.filter(
+            roles__in=TrainingProfile.roles.through.objects.filter(
+                trainingprofile__membership=membership
+            ).values("staffrole_id")
+        ).distinct()
+    return assessments
+
+
+def visible_assessments(
+    *, membership: Membership, year: AcademicYear | None
+) -> QuerySet[Assessment]:
+    """What the member may open: the current year's assessments for their roles, and
+    any assessment they have progress on (archived years, read-only)."""
+    started = Progress.objects.filter(membership=membership).values("assessment_id")
+    given = _given(membership, year).values("pk") if year else Assessment.objects.none()
+    return Assessment.objects.filter(Q(pk__in=given) | Q(pk__in=started))
+
+
+@dataclass
+class AssessmentRow:
+    assessment: Assessment
+    progress: Progress | None
+    sections: int
+    passed: int
+
+    @property
+    def status(self) -> str:
+        from django.utils.translation import gettext as _
+
+        if self.progress is None or not any(
+            (self.progress.declaration_accepted_at, self.passed)
+        ):
+            return str(_("Not Started"))
+        if self.progress.passed_at:
+            return str(_("Passed"))
+        return str(_("In Progress"))
+
+    @property
+    def certificate(self) -> Certificate | None:
+        if self.progress is None:
+            return None
+        return getattr(self.progress, "certificate", None)
+
+
+def assessment_rows(
+    *, membership: Membership, assessments: QuerySet[Assessment]
+) -> list[AssessmentRow]:
+    """Each assessment with the member's progress and sections passed (3 queries)."""
+    mine = Progress.objects.filter(membership=membership).select_related("certificate")
+    listed = (
+        assessments.select_related("year")
+        .annotate(section_count=Count("sections", distinct=True))
+        .prefetch_related(Prefetch("progress_rows", queryset=mine, to_attr="mine"))
+        .order_by("-year__starts_on", "position", "title")
+    )
+    rows = []
+    passed_counts = dict(
+        SectionProgress.objects.filter(
+            progress__membership=membership, passed_at__isnull=False
+        )
+        .values_list("progress_id")
+        .annotate(n=Count("pk"))
+    )
+    for assessment in listed:
+        progress = assessment.mine[0] if assessment.mine else None
+        rows.append(
+            AssessmentRow(
+                assessment=assessment,
+                progress=progress,
+                sections=assessment.section_count,
+                passed=passed_counts.get(progress.pk, 0) if progress else 0,
+            )
+        )
+    return rows
+
+
+def access_assessment(
+    *, membership: Membership, year: AcademicYear | None, assessment_id: UUID
+) -> Assessment:
+    return get_object_or_404(
+        visible_assessments(membership=membership, year=year).select_related("year"),
+        public_id=assessment_id,
+    )
+
+
+def section_progress_rows(progress: Progress) -> list[SectionProgress]:
+    return list(
+        progress.sections.select_related("section")
+        .annotate(
+            questions=Count("section__questions", distinct=True),
+            statements=Count("section__statements", distinct=True),
+        )
+        .order_by("section__number")
+    )
+
+
+def access_section_progress(*, progress: Progress, section_no: int) -> SectionProgress:
+    return get_object_or_404(
+        SectionProgress.objects.select_related("section", "progress__assessment__year"),
+        progress=progress,
+        section__number=section_no,
+    )
+
+
+# --- The exams officer's view of the centre's staff --------------------------------------
+
+
+def staff_members(*, centre: Centre) -> QuerySet[Membership]:
+    """Active members who take training: a training role, the training grant or
+    progress of their own."""
+    return (
+        Membership.objects.filter(centre=centre, is_active=True)
+        .filter(
+            Q(training__isnull=False)
+            | Q(grants__area=AccessGrant.Area.TRAINING)
+            | Q(pk__in=Progress.objects.filter(centre=centre).values("membership_id"))
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+
+
+@dataclass
+class StaffRow:
+    membership: Membership
+    progress: dict[int, Progress] = field(default_factory=dict)
+
+
+def staff_overview(
+    *, centre: Centre, year: AcademicYear | None
+) -> tuple[list[Assessment], list[StaffRow]]:
+    """Every staff member's status on each of the year's assessments (3 queries)."""
+    assessments = (
+        list(Assessment.objects.filter(year=year).order_by("position", "title"))
+        if year
+        else []
+    )
+    rows = {m.pk: StaffRow(membership=m) for m in staff_members(centre=centre)}
+    for progress in Progress.objects.filter(
+        centre=centre, assessment__in=assessments
+    ).select_related("certificate"):
+        row = rows.get(progress.membership_id)
+        if row is not None:
+            row.progress[progress.assessment_id] = progress
+    return assessments, list(rows.values())
+
+
+def access_staff_member(*, centre: Centre, member_id: UUID) -> Membership:
+    """Any active member of the centre (one not yet taking training can be given a
+    role here)."""
+    return get_object_or_404(
+        Membership.objects.select_related("user"),
+        centre=centre,
+        is_active=True,
+        public_id=member_id,
+    )
+
+
+def access_certificate(*, membership: Membership, certificate_id: UUID) -> Certificate:
+    """The member's own certificate, or for an exams officer or Admin any certificate
+    of their centre."""
+    certificates = Certificate.objects.filter(centre=membership.centre).select_related(
+        "progress__assessment__year", "progress__membership__user", "centre"
+    )
+    if not membership.is_centre_admin:
+        certificates = certificates.filter(progress__membership=membership)
+    certificate = certificates.filter(public_id=certificate_id).first()
+    if certificate is None:
+        raise Http404
+    return certificate

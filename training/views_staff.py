@@ -1,0 +1,75 @@
+"""The exams officer's (and Admins') view of the centre's staff training, for
+inspection: every staff member's status and certificates. Only their own centre's."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts.models import AccessGrant
+from audit.models import AuditEvent
+from audit.services import audit_record
+from common.tenancy import CentreRequest, centre_admin_required
+
+from . import selectors, services
+from .models import StaffRole
+
+
+@require_safe
+@centre_admin_required
+def staff(request: CentreRequest) -> HttpResponse:
+    year = services.current_year()
+    assessments, rows = selectors.staff_overview(centre=request.centre, year=year)
+    table = [(row, [row.progress.get(a.pk) for a in assessments]) for row in rows]
+    return render(
+        request,
+        "training/staff.html",
+        {"year": year, "assessments": assessments, "table": table},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@centre_admin_required
+def staff_member(request: CentreRequest, member_id: UUID) -> HttpResponse:
+    member = selectors.access_staff_member(centre=request.centre, member_id=member_id)
+    if request.method == "POST":
+        codes = request.POST.getlist("roles")
+        services.roles_assign(membership=member, role_codes=codes)
+        if codes:
+            AccessGrant.objects.get_or_create(
+                membership=member, area=AccessGrant.Area.TRAINING
+            )
+        audit_record(
+            action=AuditEvent.Action.ACCESS_CHANGED,
+            actor=request.user,
+            centre=request.centre,
+            target=member.user.email,
+            request=request,
+            training_roles=codes,
+        )
+        messages.success(request, _("The training roles were saved."))
+        return redirect("training:staff_member", member.public_id)
+    rows = selectors.assessment_rows(
+        membership=member,
+        assessments=selectors.visible_assessments(
+            membership=member, year=services.current_year()
+        ),
+    )
+    profile = selectors.profile_of(member)
+    roles = list(profile.roles.all()) if profile else []
+    return render(
+        request,
+        "training/staff_member.html",
+        {
+            "member": member,
+            "rows": rows,
+            "roles": roles,
+            "all_roles": StaffRole.objects.all(),
+            "role_codes": {role.code for role in roles},
+        },
+    )
