@@ -3,11 +3,10 @@ moderator's URLs (each view does its own access check first)."""
 
 from __future__ import annotations
 
-from typing import cast
-
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
+
+from common.files import stored_pdf_response
 
 from .models import ReportRender
 
@@ -35,12 +34,4 @@ def render_status(
 def render_download(render: ReportRender) -> HttpResponse:
     if render.status != ReportRender.Status.READY or not render.storage_key:
         raise Http404
-    response = FileResponse(
-        default_storage.open(render.storage_key, "rb"),
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=render.file_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return cast(HttpResponse, response)
+    return stored_pdf_response(render.storage_key, render.file_name)

@@ -70,7 +70,11 @@ class TermsFirstMiddleware:
             if services.terms_accepted(request.user):  # type: ignore[arg-type]
                 # Remembered for the session: no query on the next requests.
                 request.session[TERMS_OK] = True
-            elif request.method == "GET" and not request.path.startswith(_BEFORE_TERMS):
+            elif not request.path.startswith(_BEFORE_TERMS):
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse("training:terms")
+                    return response
                 return redirect_to_terms(request)
         return self.get_response(request)
 
@@ -83,6 +87,10 @@ def _takes_training(membership: object) -> bool:
     # no query of its own), so people who take no training cost nothing here.
     from django.core.exceptions import ObjectDoesNotExist
 
+    # Exams officers and Admins oversee the training and are not asked (as in
+    # training_required).
+    if getattr(membership, "is_centre_admin", False):
+        return False
     try:
         return getattr(membership, "training", None) is not None
     except ObjectDoesNotExist:

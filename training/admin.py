@@ -4,6 +4,7 @@ progress is shown read-only."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
@@ -77,9 +78,26 @@ class SectionAdmin(admin.ModelAdmin):
     inlines = [LinkInline, StatementInline, QuestionInline]
 
 
+class OneCorrectOption(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        correct = sum(
+            1
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("is_correct")
+        )
+        if correct != 1:
+            raise forms.ValidationError(
+                "Mark exactly one option as the correct answer."
+            )
+
+
 class OptionInline(admin.TabularInline):
     model = Option
     extra = 0
+    formset = OneCorrectOption
 
 
 @admin.register(Question)

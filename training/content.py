@@ -65,7 +65,24 @@ def content_load(
     return year
 
 
+class ContentError(ValueError):
+    """The data file describes a section nobody could pass."""
+
+
+def _check(assessment: Assessment, number: int, spec: dict[str, Any]) -> None:
+    where = f"{assessment.code}, section {number}"
+    questions = spec.get("questions", [])
+    if not questions:
+        raise ContentError(f"{where}: a section needs questions")
+    if not 1 <= spec["pass_mark"] <= len(questions):
+        raise ContentError(f"{where}: the pass mark must be 1 to {len(questions)}")
+    for n, question in enumerate(questions, start=1):
+        if not 0 <= question["answer"] < len(question["options"]):
+            raise ContentError(f"{where}, question {n}: the answer is not an option")
+
+
 def _section(assessment: Assessment, number: int, spec: dict[str, Any]) -> None:
+    _check(assessment, number, spec)
     section, _created = Section.objects.update_or_create(
         assessment=assessment,
         number=number,

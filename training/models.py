@@ -18,6 +18,7 @@ import uuid
 from datetime import date
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -154,7 +155,9 @@ class Section(models.Model):
     title = models.CharField(_("title"), max_length=300)
     # Blank for an assessment-only section (the guide's IDA): no training, no statements.
     training_text = models.TextField(_("training"), blank=True)
-    pass_mark = models.PositiveSmallIntegerField(_("pass mark"))
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark"), validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         ordering = ["assessment", "number"]

@@ -166,24 +166,48 @@ def staff_members(*, centre: Centre) -> QuerySet[Membership]:
 class StaffRow:
     membership: Membership
     progress: dict[int, Progress] = field(default_factory=dict)
+    # Assessments given to this person (their roles; exams officers and Admins: all).
+    given: set[int] = field(default_factory=set)
+
+    def cells(
+        self, assessments: list[Assessment]
+    ) -> list[tuple[Progress | None, bool]]:
+        return [(self.progress.get(a.pk), a.pk in self.given) for a in assessments]
 
 
 def staff_overview(
     *, centre: Centre, year: AcademicYear | None
 ) -> tuple[list[Assessment], list[StaffRow]]:
-    """Every staff member's status on each of the year's assessments (3 queries)."""
+    """Every staff member's status on each of the year's assessments, and which ones
+    their roles give them (5 queries)."""
     assessments = (
-        list(Assessment.objects.filter(year=year).order_by("position", "title"))
+        list(
+            Assessment.objects.filter(year=year)
+            .prefetch_related("roles")
+            .order_by("position", "title")
+        )
         if year
         else []
     )
     rows = {m.pk: StaffRow(membership=m) for m in staff_members(centre=centre)}
+    member_roles: dict[int, set[int]] = {}
+    for membership_id, role_id in TrainingProfile.roles.through.objects.filter(
+        trainingprofile__centre=centre
+    ).values_list("trainingprofile__membership_id", "staffrole_id"):
+        member_roles.setdefault(membership_id, set()).add(role_id)
+    for row in rows.values():
+        roles = member_roles.get(row.membership.pk, set())
+        row.given = {
+            a.pk
+            for a in assessments
+            if row.membership.is_centre_admin or roles & {r.pk for r in a.roles.all()}
+        }
     for progress in Progress.objects.filter(
         centre=centre, assessment__in=assessments
     ).select_related("certificate"):
-        row = rows.get(progress.membership_id)
-        if row is not None:
-            row.progress[progress.assessment_id] = progress
+        owner = rows.get(progress.membership_id)
+        if owner is not None:
+            owner.progress[progress.assessment_id] = progress
     return assessments, list(rows.values())
 
 

@@ -34,6 +34,7 @@ from .models import (
     Option,
     Progress,
     Question,
+    Section,
     SectionProgress,
     StaffRole,
     Statement,
@@ -94,7 +95,13 @@ def current_year(today: date | None = None) -> AcademicYear | None:
 
 
 def _check_open(progress: Progress) -> None:
-    if progress.archived_at is not None:
+    # The year's end closes it even before the archive task has run.
+    year = progress.assessment.year
+    if (
+        progress.archived_at is not None
+        or year.archived_at is not None
+        or timezone.localdate() > year.ends_on
+    ):
         raise ValidationError(
             _(
                 "This academic year's training has been archived: it can be viewed but "
@@ -170,10 +177,15 @@ def steps_done(section_progress: SectionProgress) -> bool:
     section = section_progress.section
     if section.assessment_only:
         return True
-    return (
-        section_progress.training_read_at is not None
-        and section_progress.self_assessed_at is not None
+    return section_progress.training_read_at is not None and (
+        section_progress.self_assessed_at is not None or not section.statements.exists()
     )
+
+
+def pass_mark_of(section: Section, questions: int) -> int:
+    """The section's pass mark, never more than its questions (a content slip must not
+    make a section impossible to pass) and never below one."""
+    return max(1, min(section.pass_mark, questions))
 
 
 # --- Step 3: attempts ------------------------------------------------------------------------
@@ -201,6 +213,10 @@ def attempt_current(*, section_progress: SectionProgress) -> Attempt:
         )
         if locked.latest:
             questions = [q for q in questions if not locked.latest.get(str(q))]
+        if not questions:
+            raise ValidationError(
+                _("This section has no questions to answer yet; please tell the board.")
+            )
         return Attempt.objects.create(
             section_progress=locked,
             number=locked.attempts.count() + 1,
@@ -269,7 +285,7 @@ def attempt_finish(*, attempt: Attempt) -> Outcome:
         section = section_progress.section
         mark = sum(1 for ok in section_progress.latest.values() if ok)
         section_progress.mark = mark
-        passed = mark >= section.pass_mark
+        passed = mark >= pass_mark_of(section, section.questions.count())
         if passed and section_progress.passed_at is None:
             section_progress.passed_at = timezone.now()
         section_progress.save(update_fields=["latest", "mark", "passed_at"])

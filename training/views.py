@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.models import AuditEvent
+from common.files import stored_pdf_response
 from common.tenancy import CentreRequest
 
 from . import selectors, services
@@ -168,7 +169,7 @@ def _step_figures(item: SectionProgress) -> dict[str, int]:
         "training": 100 if item.training_read_at else 0,
         "self_assessment": (
             100
-            if item.self_assessed_at
+            if item.self_assessed_at or not statements
             else (len(item.aware_of) * 100 // statements if statements else 0)
         ),
         "assessment": (
@@ -250,7 +251,7 @@ def self_assessment(
     statements = list(item.section.statements.all())
     if request.method == "POST":
         statement = get_object_or_404(
-            Statement, section=item.section, pk=request.POST.get("statement") or 0
+            Statement, section=item.section, pk=_int(request.POST.get("statement"), 0)
         )
         try:
             item = services.statement_confirm(
@@ -337,8 +338,20 @@ def questions(
     if request.method == "POST":
         position = _int(request.POST.get("position"), attempt.position)
         question = ordered[position] if 0 <= position < len(ordered) else None
+        # The form names its question: a stale page (an older attempt, Back) must not
+        # put its answer on whichever question now sits at that position.
+        if question is None or _int(request.POST.get("question"), 0) != question.pk:
+            messages.error(
+                request,
+                _("This page was out of date; please check the question and answer."),
+            )
+            return redirect(
+                "training:questions",
+                item.progress.assessment.public_id,
+                item.section.number,
+            )
         chosen = request.POST.get("option")
-        if question is not None and chosen:
+        if chosen:
             option = get_object_or_404(Option, question=question, pk=_int(chosen, 0))
             services.answer_save(attempt=attempt, question=question, option=option)
             answers[question.pk] = option.pk
@@ -437,6 +450,9 @@ def result(
             "mark": item.mark or 0,
             "out_of": item.section.questions.count(),
             "passed": item.passed_at is not None,
+            "pass_mark": services.pass_mark_of(
+                item.section, item.section.questions.count()
+            ),
             "wrong": wrong,
         },
     )
@@ -457,19 +473,11 @@ def certificate(request: CentreRequest, certificate_id: UUID) -> HttpResponse:
 @require_safe
 @training_required
 def certificate_download(request: CentreRequest, certificate_id: UUID) -> HttpResponse:
-    from django.core.files.storage import default_storage
-    from django.http import FileResponse
-
     found = selectors.access_certificate(
         membership=request.membership, certificate_id=certificate_id
     )
     if found.status != found.Status.READY:
         raise Http404
-    response = FileResponse(
-        default_storage.open(found.storage_key, "rb"),
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=f"certificate-{found.progress.assessment.code}.pdf",
+    return stored_pdf_response(
+        found.storage_key, f"certificate-{found.progress.assessment.code}.pdf"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # type: ignore[return-value]

@@ -25,7 +25,7 @@ from .models import StaffRole
 def staff(request: CentreRequest) -> HttpResponse:
     year = services.current_year()
     assessments, rows = selectors.staff_overview(centre=request.centre, year=year)
-    table = [(row, [row.progress.get(a.pk) for a in assessments]) for row in rows]
+    table = [(row, row.cells(assessments)) for row in rows]
     return render(
         request,
         "training/staff.html",

@@ -38,6 +38,11 @@ def answer_all(client, assessment: Assessment, section_no: int, *, wrong: set[in
         action = "finish" if position == len(attempt.question_ids) - 1 else "next"
         response = client.post(
             url("questions", assessment, section_no),
-            {"position": position, "option": chosen.pk, "action": action},
+            {
+                "position": position,
+                "question": question.pk,
+                "option": chosen.pk,
+                "action": action,
+            },
         )
     return response

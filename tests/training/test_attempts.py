@@ -61,9 +61,12 @@ def test_save_progress_and_exit_resumes_where_the_person_left(ready, unit1):
     option = Question.objects.get(pk=first).options.first()
     client.post(
         url("questions", unit1, 1),
-        {"position": 0, "option": option.pk, "action": "next"},
+        {"position": 0, "question": first, "option": option.pk, "action": "next"},
     )
-    client.post(url("questions", unit1, 1), {"position": 1, "action": "exit"})
+    client.post(
+        url("questions", unit1, 1),
+        {"position": 1, "question": attempt.question_ids[1], "action": "exit"},
+    )
 
     resumed = client.get(url("questions", unit1, 1))
 
@@ -75,8 +78,10 @@ def test_save_progress_and_exit_resumes_where_the_person_left(ready, unit1):
 
 
 def test_finish_with_questions_unanswered_is_refused(ready, unit1):
+    attempt = ready.client.get(url("questions", unit1, 1)).context["attempt"]
     response = ready.client.post(
-        url("questions", unit1, 1), {"position": 0, "action": "finish"}
+        url("questions", unit1, 1),
+        {"position": 0, "question": attempt.question_ids[0], "action": "finish"},
     )
 
     assert response.status_code == 400
