@@ -9,11 +9,15 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
 
 
-def stored_pdf_response(key: str, filename: str) -> HttpResponse:
+def stored_pdf_response(
+    key: str, filename: str, *, inline: bool = False
+) -> HttpResponse:
+    # Our own PDFs may open in the browser's viewer (to read or print); uploaded files
+    # never do (uploads.downloads).
     response = FileResponse(
         default_storage.open(key, "rb"),
         content_type="application/pdf",
-        as_attachment=True,
+        as_attachment=not inline,
         filename=filename,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -479,5 +479,7 @@ def certificate_download(request: CentreRequest, certificate_id: UUID) -> HttpRe
     if found.status != found.Status.READY:
         raise Http404
     return stored_pdf_response(
-        found.storage_key, f"certificate-{found.progress.assessment.code}.pdf"
+        found.storage_key,
+        f"certificate-{found.progress.assessment.code}.pdf",
+        inline=request.GET.get("view") == "1",
     )

@@ -132,6 +132,12 @@ def test_passing_every_section_issues_a_certificate_naming_the_person(
     assert certificate.status == "ready"
     assert "Download the certificate" in page.content.decode()
     assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment")
+    viewed = client.get(
+        reverse("training:certificate_download", args=[certificate.public_id])
+        + "?view=1"
+    )
+    assert viewed["Content-Disposition"].startswith("inline")
     with default_storage.open(certificate.storage_key, "rb") as stored:
         text = PdfReader(io.BytesIO(stored.read())).pages[0].extract_text()
     assert "Iolo Invigilator" in text
