@@ -62,6 +62,16 @@ class Centre(models.Model):
     def display_number(self) -> str:
         return f"{self.number:05d}"
 
+    def notification_addresses(self) -> list[str]:
+        """Where the board's notices to the centre go (further samples, clerical
+        errors): the post-results address and the exams officer, each once."""
+        unique: dict[str, str] = {}
+        for address in (self.post_results_email, self.exams_officer_email):
+            address = (address or "").strip()
+            if address:
+                unique.setdefault(address.lower(), address)
+        return list(unique.values())
+
 
 class Qualification(models.Model):
     """GCSE, GCE, Entry Pathways, Welsh Baccalaureate, Vocational Level 1/2, Level 3, ..."""

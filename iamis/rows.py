@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from .marks import CellResult
+from .models import Candidate, Entry, Mark, Task, Unit
 
 if TYPE_CHECKING:
     from moderation.models import ClericalCorrection
-from .models import Candidate, Entry, Mark, Task, Unit
 
 
 @dataclass

@@ -330,14 +330,9 @@ def candidate_detail(request: CentreRequest, candidate_no: int) -> HttpResponse:
     entries = list(
         selectors.candidate_entries(membership=request.membership, candidate=candidate)
     )
-    from moderation.models import ClericalCorrection
+    from moderation.selectors import current_corrections
 
-    corrections = {
-        c.entry_id: c
-        for c in ClericalCorrection.objects.filter(
-            centre=request.centre, entry__in=entries, is_current=True
-        )
-    }
+    corrections = current_corrections(centre=request.centre, entries=entries)
     history = (
         MarkChange.objects.filter(centre=request.centre, mark__entry__in=entries)
         .select_related("changed_by", "mark__unit")

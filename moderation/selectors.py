@@ -85,14 +85,16 @@ def access_allocation(
     )
 
 
-def current_corrections(*, centre: Centre, unit: Unit) -> dict[int, ClericalCorrection]:
-    """The corrections in force on a sheet, by entry id."""
-    return {
-        c.entry_id: c
-        for c in ClericalCorrection.objects.filter(
-            centre=centre, unit=unit, is_current=True
-        )
-    }
+def current_corrections(
+    *, centre: Centre, unit: Unit | None = None, entries: list[Entry] | None = None
+) -> dict[int, ClericalCorrection]:
+    """The corrections in force, by entry id: on a sheet, or for the given entries."""
+    corrections = ClericalCorrection.objects.filter(centre=centre, is_current=True)
+    if unit is not None:
+        corrections = corrections.filter(unit=unit)
+    if entries is not None:
+        corrections = corrections.filter(entry__in=entries)
+    return {c.entry_id: c for c in corrections}
 
 
 def entry_history(*, centre: Centre, entry: Entry) -> QuerySet[MarkChange]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import audit_record
 from common.urls import absolute_url
+from iamis.change_requests import snapshot_of
 from iamis.models import Entry, Mark, MarkChange, ModeratorAllocation, Task
 
 from .models import ClericalCorrection, ModeratorReport
@@ -50,15 +51,6 @@ def _whole_number(raw: str, *, label: str, maximum: int) -> int:
             % {"label": label, "max": maximum, "value": value}
         )
     return value
-
-
-def original_of(mark: Mark) -> dict[str, Any]:
-    return {
-        "status": mark.status,
-        "task_marks": dict(mark.task_marks),
-        "total": mark.total,
-        "grade": mark.grade,
-    }
 
 
 def correction_parse(
@@ -180,14 +172,14 @@ def correction_make(
             task_marks=amended.task_marks,
             total=amended.total,
             grade=amended.grade,
-            original=original_of(mark),
+            original=snapshot_of(mark),
             note=note.strip(),
             made_by=acting_user,
         )
         correction.full_clean()
         correction.save()
         replaced = (
-            correction_snapshot(previous) if previous is not None else original_of(mark)
+            correction_snapshot(previous) if previous is not None else snapshot_of(mark)
         )
         MarkChange.objects.create(
             mark=mark,
@@ -220,23 +212,11 @@ def correction_snapshot(correction: ClericalCorrection) -> dict[str, Any]:
     }
 
 
-def _centre_recipients(allocation_centre: Any) -> list[str]:
-    unique: dict[str, str] = {}
-    for address in (
-        allocation_centre.post_results_email,
-        allocation_centre.exams_officer_email,
-    ):
-        address = (address or "").strip()
-        if address:
-            unique.setdefault(address.lower(), address)
-    return list(unique.values())
-
-
 def _email_correction(correction_pk: int) -> None:
     correction = ClericalCorrection.objects.select_related(
         "centre", "unit", "entry__candidate", "mark"
     ).get(pk=correction_pk)
-    recipients = _centre_recipients(correction.centre)
+    recipients = correction.centre.notification_addresses()
     if not recipients:
         return
     unit = correction.unit

@@ -16,7 +16,8 @@ from datetime import date
 
 from django.db.models import Count, Exists, Max, OuterRef, Subquery, Sum
 
-from iamis.models import Centre, Entry, Mark, Unit
+from iamis.change_requests import value_display
+from iamis.models import Centre, Entry, Unit
 from moderation.models import ClericalCorrection, ModeratorReport
 from sampling.models import SampleMember
 
@@ -35,16 +36,6 @@ class DetailRow:
     @property
     def amended(self) -> bool:
         return bool(self.original)
-
-
-def _mark_value(status: str | None, total: int | None, grade: str | None) -> str:
-    if status == Mark.Status.ABSENT:
-        return "A"
-    if status == Mark.Status.CARRY_FORWARD:
-        return "CF"
-    if grade:
-        return grade
-    return "" if total is None else str(total)
 
 
 def _dob(value: date | None) -> str:
@@ -84,7 +75,7 @@ def candidate_details(*, centre: Centre, unit: Unit) -> list[DetailRow]:
     for index, row in enumerate(values, start=1):
         (number, surname, forename, dob, status, total, grade, initials) = row[:8]
         corrected_total, corrected_grade, sampled = row[8:]
-        centre_value = _mark_value(status, total, grade)
+        centre_value = value_display({"status": status, "total": total, "grade": grade})
         corrected = corrected_grade or (
             "" if corrected_total is None else str(corrected_total)
         )

@@ -7,18 +7,16 @@ fingerprint them; the rendering itself happens in `render_run`, in a Celery work
 from __future__ import annotations
 
 import logging
-import tempfile
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from common.files import pdf_store
 from iamis.models import Centre, Unit
 from moderation.models import ModeratorReport
 
@@ -99,8 +97,6 @@ def _storage_key(render: ReportRender) -> str:
 def render_run(*, render_id: int) -> ReportRender:
     """Render the PDF and store it. Idempotent: a ready render is left alone, and a rerun
     after a crash overwrites the same storage key, so there is never a second file."""
-    from weasyprint import HTML
-
     with transaction.atomic():
         render = (
             ReportRender.objects.select_for_update()
@@ -118,27 +114,19 @@ def render_run(*, render_id: int) -> ReportRender:
     try:
         with translation.override(render.language):
             html = _html(render)
-        document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
-        key = _storage_key(render)
-        with tempfile.TemporaryFile() as pdf:
-            document.write_pdf(target=pdf)
-            size = pdf.tell()
-            pdf.seek(0)
-            default_storage.delete(key)
-            saved = default_storage.save(key, File(pdf, name=key))
+        stored = pdf_store(html, _storage_key(render))
     except Exception:
         # Give the lease back so the retry can start at once.
         ReportRender.objects.filter(pk=render.pk).update(started_at=None)
         raise
-    with transaction.atomic():
-        ReportRender.objects.filter(pk=render.pk).update(
-            status=ReportRender.Status.READY,
-            storage_key=saved,
-            size=size,
-            pages=len(document.pages),
-            finished_at=timezone.now(),
-            last_error="",
-        )
+    ReportRender.objects.filter(pk=render.pk).update(
+        status=ReportRender.Status.READY,
+        storage_key=stored.key,
+        size=stored.size,
+        pages=stored.pages,
+        finished_at=timezone.now(),
+        last_error="",
+    )
     render.refresh_from_db()
     return render
 

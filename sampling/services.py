@@ -433,9 +433,7 @@ def sample_request_further(
 
 def _email_further_sample(sample: Sample, marks: list[Mark]) -> None:
     centre = sample.centre
-    recipients = [
-        e for e in {centre.exams_officer_email, centre.post_results_email} if e
-    ]
+    recipients = centre.notification_addresses()
     if not recipients:
         return
     context = {"sample": sample, "unit": sample.unit, "centre": centre, "marks": marks}

@@ -68,9 +68,7 @@ class AssessmentRow:
     def status(self) -> str:
         from django.utils.translation import gettext as _
 
-        if self.progress is None or not any(
-            (self.progress.declaration_accepted_at, self.passed)
-        ):
+        if self.progress is None or self.progress.declaration_accepted_at is None:
             return str(_("Not Started"))
         if self.progress.passed_at:
             return str(_("Passed"))

@@ -8,15 +8,11 @@ are kept read-only for inspection.
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -24,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import client_ip
+from common.files import pdf_store
 
 from .models import (
     AcademicYear,
@@ -283,9 +280,10 @@ def attempt_finish(*, attempt: Attempt) -> Outcome:
                 **{str(q): answers[q] for q in locked.question_ids},
             }
         section = section_progress.section
+        questions = section.questions.count()
         mark = sum(1 for ok in section_progress.latest.values() if ok)
         section_progress.mark = mark
-        passed = mark >= pass_mark_of(section, section.questions.count())
+        passed = mark >= pass_mark_of(section, questions)
         if passed and section_progress.passed_at is None:
             section_progress.passed_at = timezone.now()
         section_progress.save(update_fields=["latest", "mark", "passed_at"])
@@ -294,7 +292,7 @@ def attempt_finish(*, attempt: Attempt) -> Outcome:
     wrong_ids = [q for q in locked.question_ids if not answers.get(q)]
     return Outcome(
         mark=mark,
-        out_of=section.questions.count(),
+        out_of=questions,
         passed=passed,
         wrong=list(Question.objects.filter(pk__in=wrong_ids).order_by("number")),
     )
@@ -337,8 +335,6 @@ def certificate_issue(*, progress: Progress) -> Certificate:
 def certificate_render(*, certificate_id: int) -> Certificate:
     """Render and store the PDF. Idempotent: a ready certificate is left alone; a rerun
     after a crash overwrites the same key."""
-    from weasyprint import HTML
-
     with transaction.atomic():
         certificate = (
             Certificate.objects.select_for_update()
@@ -362,13 +358,9 @@ def certificate_render(*, certificate_id: int) -> Certificate:
             },
         )
     key = f"certificates/{certificate.centre.number:05d}/{certificate.public_id}.pdf"
-    with tempfile.TemporaryFile() as pdf:
-        HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(target=pdf)
-        pdf.seek(0)
-        default_storage.delete(key)
-        saved = default_storage.save(key, File(pdf, name=key))
+    stored = pdf_store(html, key)
     Certificate.objects.filter(pk=certificate.pk).update(
-        status=Certificate.Status.READY, storage_key=saved
+        status=Certificate.Status.READY, storage_key=stored.key
     )
     certificate.refresh_from_db()
     return certificate

@@ -162,25 +162,21 @@ def _section(
     return selectors.access_section_progress(progress=progress, section_no=section_no)
 
 
+def _percent(done: int, total: int) -> int:
+    return done * 100 // total if total else 0
+
+
 def _step_figures(item: SectionProgress) -> dict[str, int]:
-    section = item.section
-    statements = section.statements.count()
+    statements = item.section.statements.count()
+    self_assessed = item.self_assessed_at is not None or not statements
     return {
         "training": 100 if item.training_read_at else 0,
-        "self_assessment": (
-            100
-            if item.self_assessed_at or not statements
-            else (len(item.aware_of) * 100 // statements if statements else 0)
-        ),
-        "assessment": (
-            100
-            if item.passed_at
-            else (
-                (item.mark or 0) * 100 // section.questions.count()
-                if section.questions.count()
-                else 0
-            )
-        ),
+        "self_assessment": 100
+        if self_assessed
+        else _percent(len(item.aware_of), statements),
+        "assessment": 100
+        if item.passed_at
+        else _percent(item.mark or 0, item.section.questions.count()),
     }
 
 
