@@ -208,15 +208,17 @@ def start_gunicorn(
     *,
     workers: int = 2,
     extra_env: dict[str, str] | None = None,
+    app: str = "portal.wsgi:application",
+    name: str = "gunicorn",
 ) -> subprocess.Popen[bytes]:
     """gunicorn with sync workers; the access log records each request's server time
     (%(D)s, microseconds) so the benchmark can read it back."""
     process = start(
         stack,
-        "gunicorn",
+        name,
         [
             str(BIN / "gunicorn"),
-            "portal.wsgi:application",
+            app,
             "-b",
             f"127.0.0.1:{port}",
             "-w",
@@ -232,7 +234,7 @@ def start_gunicorn(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(
-                "gunicorn stopped during start-up:\n" + log_tail(stack, "gunicorn")
+                "gunicorn stopped during start-up:\n" + log_tail(stack, name)
             )
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -244,9 +246,7 @@ def start_gunicorn(
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(
-        "gunicorn did not answer within 60 s:\n" + log_tail(stack, "gunicorn")
-    )
+    raise RuntimeError("gunicorn did not answer within 60 s:\n" + log_tail(stack, name))
 
 
 def start_celery_worker(stack: Stack) -> subprocess.Popen[bytes]:

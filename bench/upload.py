@@ -8,7 +8,9 @@ resumable protocol the browser uses, and prints:
 * the upload's throughput as a ratio of copying the same file on the same disk in the
   same run (`shutil.copyfile` + `fsync`; target at least 0.5);
 * the time from a connection cut halfway through the upload (mid-chunk) to the end of
-  the resumed upload, and that the server's SHA-256 receipt equals the source's.
+  the resumed upload, and that the server's SHA-256 receipt equals the source's;
+* the HTTP floor: the same chunks sent to a bare WSGI app under the same gunicorn that
+  only writes the body to a file (bench/_floor_app.py), and the upload's share of it.
 
     .venv/bin/python bench/upload.py           # 1 GiB, about 1-2 minutes
     .venv/bin/python bench/upload.py --quick   # 256 MiB, about 40 seconds
@@ -127,7 +129,7 @@ def call(
     method: str,
     path: str,
     *,
-    body: bytes | None = None,
+    body: bytes | memoryview | None = None,
     headers: dict[str, str] | None = None,
 ) -> Answer:
     """One request with the signed-in client's cookies and CSRF header; a JSON answer."""
@@ -180,7 +182,9 @@ def start_upload(
     return answer.data
 
 
-def send_chunk(client: Client, url: str, offset: int, data: bytes) -> Answer:
+def send_chunk(
+    client: Client, url: str, offset: int, data: bytes | memoryview
+) -> Answer:
     answer = call(
         client,
         "POST",
@@ -215,14 +219,17 @@ def send_from(
 ) -> list[float]:
     """Chunks from `offset` until `stop` (a chunk boundary or the end); their times."""
     chunk = int(session["chunk_size"])
+    # One buffer for every chunk, like a browser streaming a File: a fresh 64 MiB per
+    # chunk would time this client's page faults rather than the server.
+    buffer = memoryview(bytearray(chunk))
     times = []
     while offset < stop:
-        data = os.pread(fd, min(chunk, size - offset), offset)
-        answer = send_chunk(client, session["url"], offset, data)
+        count = os.preadv(fd, [buffer[: min(chunk, size - offset)]], offset)
+        answer = send_chunk(client, session["url"], offset, buffer[:count])
         times.append(answer.seconds)
-        if int(answer.data["offset"]) != offset + len(data):
+        if int(answer.data["offset"]) != offset + count:
             raise BenchError(f"chunk at {offset}: server says {answer.data['offset']}")
-        offset += len(data)
+        offset += count
     return times
 
 
@@ -244,6 +251,47 @@ def cut_chunk(client: Client, url: str, offset: int, data: bytes) -> None:
         sock.sendall(head.encode("latin-1"))
         sock.sendall(data[: len(data) // 2])
         sock.shutdown(socket.SHUT_RDWR)
+
+
+def floor_upload(
+    stack: _stack.Stack, fd: int, size: int, chunk: int
+) -> tuple[float, float]:
+    """The same chunks to a bare WSGI app under the same gunicorn (bench/_floor_app.py):
+    (seconds, copyfile + fsync seconds measured right before it)."""
+    folder = stack.workdir / "floor"
+    folder.mkdir()
+    copy_sync = timed_copy(
+        stack.workdir / "source.bin", stack.workdir / "copy.bin", sync=True
+    )
+    port = _stack.free_port()
+    server = _stack.start_gunicorn(
+        stack,
+        port,
+        app="bench._floor_app:application",
+        name="gunicorn-floor",
+        extra_env={"FLOOR_FOLDER": str(folder)},
+    )
+    (folder / "floor.bin").unlink(missing_ok=True)  # the start-up probe's empty file
+    buffer = memoryview(bytearray(chunk))
+    started = time.perf_counter()
+    for offset in range(0, size, chunk):
+        count = os.preadv(fd, [buffer[: min(chunk, size - offset)]], offset)
+        conn = HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
+        try:
+            conn.request(
+                "POST", "/", body=buffer[:count], headers={"Connection": "close"}
+            )
+            if conn.getresponse().status != 200:
+                raise BenchError("the floor app refused a chunk")
+        finally:
+            conn.close()
+    took = time.perf_counter() - started
+    _stack.stop(server)
+    stored = (folder / "floor.bin").stat().st_size
+    shutil.rmtree(folder)
+    if stored != size:
+        raise BenchError(f"the floor app stored {stored:,} of {size:,} bytes")
+    return took, copy_sync
 
 
 # --- Worker memory ---------------------------------------------------------------------
@@ -599,6 +647,23 @@ def main() -> int:
             os.close(fd)
             sampler.stop()
 
+        _stack.stop(server)
+        fd = os.open(source, os.O_RDONLY)
+        try:
+            floor_seconds, floor_copy = floor_upload(stack, fd, size, chunk)
+        finally:
+            os.close(fd)
+        floor_share = floor_seconds / upload_seconds
+        print()
+        print("== The HTTP floor: the same chunks to a bare WSGI app ==")
+        print(
+            f"gunicorn, 2 sync workers, body written to a file in 1 MiB blocks, nothing "
+            f"else: {floor_seconds:.2f} s = {mb_s(size, floor_seconds)} = "
+            f"{floor_copy / floor_seconds:.2f}x copyfile + fsync measured just before "
+            f"({mb_s(size, floor_copy)}); the portal's upload took "
+            f"{upload_seconds / floor_seconds:.2f}x as long as the floor"
+        )
+
         print()
         print(_stack.machine_load())
         print("== Issue 6 ==")
@@ -616,6 +681,12 @@ def main() -> int:
             f"throughput: {mb_s(size, upload_seconds)} start to receipt = {ratio:.2f}x "
             f"copyfile + fsync of the same file ({mb_s(size, copy_sync)}, same run). "
             f"Target >= {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'NOT met'}."
+        )
+        print(
+            f"the HTTP floor (a bare WSGI app under the same gunicorn, same chunks): "
+            f"{mb_s(size, floor_seconds)}; the upload reaches {floor_share:.0%} of it. "
+            "Disk copies use sendfile inside the kernel; any HTTP upload also copies "
+            "each byte from the client to the socket and from the socket to the file."
         )
         print(
             f"resume: cut at {cut_bytes / size:.1%} mid-chunk; status answered offset "

@@ -110,6 +110,10 @@ class UploadSession(models.Model):
     # Object storage: [[storage key, size], ...] in order. On the filesystem it stays
     # empty: the chunks grow one file under `parts_prefix` (storage.upload_file_key).
     parts = models.JSONField(default=list, blank=True)
+    # Filesystem uploads: the SHA-256 state after `received` bytes (resumable_sha256), so
+    # completing needs no second read. Empty when it could not be carried (then the
+    # file is read once at completion).
+    hash_state = models.BinaryField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
     parts_prefix = models.CharField(max_length=200)
     parts_removed_at = models.DateTimeField(null=True, blank=True)

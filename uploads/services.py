@@ -15,11 +15,13 @@ Rules (DESIGN.md rule 5 and the guide's "IAMIS Upload"):
 
 Protocol: `upload_start` -> `upload_receive` for each chunk, in order, at the offset the
 server expects (a re-send of the last chunk is accepted and ignored) -> `upload_complete`
-hashes the stored bytes and records the file. No transaction stays open while bytes
-arrive. On the filesystem the chunks are appended to one file under the parts prefix,
-which at completion is read once for its SHA-256 and linked under its evidence key (the
-bytes are written once). On object storage each chunk is its own part object and the
-parts are joined into the final object while hashing.
+records the file with its SHA-256. No transaction stays open while bytes arrive. On the
+filesystem the chunks are appended to one file under the parts prefix and hashed on
+their way to the disk, the SHA-256 state carried from chunk to chunk in the session row
+(only where it could not be carried is the file read again at completion); completing
+links the file under its evidence key, so the bytes are written once. On object storage
+each chunk is its own part object and the parts are joined into the final object while
+hashing.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ from audit.services import audit_record
 from iamis.models import Centre, Entry, Unit
 from sampling.models import Sample, SampleMember
 
-from . import storage
+from . import resumable_sha256, storage
 from .models import EvidenceFile, Kind, UploadSession
+from .resumable_sha256 import ResumableSha256
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -288,7 +291,7 @@ def _receive_in_place(
     """Append the chunk to the upload's one file. The file lock makes this request the
     only writer; every writer updates the row before it lets go, so the row read under
     the lock is current and the bytes past `received` are nobody's."""
-    fields = ["status", "received", "last_chunk_size"]
+    fields = ["status", "received", "last_chunk_size", "hash_state"]
     try:
         with storage.locked_upload_file(
             storage.upload_file_key(session.parts_prefix), wait=False
@@ -302,13 +305,16 @@ def _receive_in_place(
                 # from what is there rather than leave a hole.
                 _rewind(session, to=stored)
                 raise OffsetMismatch(stored)
-            if storage.append_at(fd, offset, stream, length) != length:
+            digest = _carried_digest(session, offset=offset)
+            if storage.append_at(fd, offset, stream, length, digest=digest) != length:
                 raise IncompleteChunk
+            hash_state = digest.save() if digest is not None else None
             accepted = UploadSession.objects.filter(
                 pk=session.pk, status=UploadSession.Status.OPEN, received=offset
             ).update(
                 received=offset + length,
                 last_chunk_size=length,
+                hash_state=hash_state,
                 updated_at=timezone.now(),
             )
             if not accepted:  # cleaned up as abandoned while the bytes arrived
@@ -323,14 +329,32 @@ def _receive_in_place(
         raise ValidationError(_("This upload is no longer open.")) from None
     session.received = offset + length
     session.last_chunk_size = length
+    session.hash_state = hash_state
     return session
 
 
+def _carried_digest(session: UploadSession, *, offset: int) -> ResumableSha256 | None:
+    """The SHA-256 of the upload's first `offset` bytes, carried over from the last
+    chunk; None when it cannot be (the file is then hashed once at completion)."""
+    if not resumable_sha256.available():
+        return None
+    if offset == 0:
+        return ResumableSha256()
+    if session.hash_state is None:
+        return None
+    try:
+        return ResumableSha256.load(session.hash_state, count=offset)
+    except resumable_sha256.StateRefused:
+        logger.warning("upload %s: hash state refused", session.public_id)
+        return None
+
+
 def _rewind(session: UploadSession, *, to: int) -> None:
+    # The carried hash covered bytes that are gone: completion hashes the file instead.
     UploadSession.objects.filter(pk=session.pk, received=session.received).update(
-        received=to, last_chunk_size=0, updated_at=timezone.now()
+        received=to, last_chunk_size=0, hash_state=None, updated_at=timezone.now()
     )
-    session.received, session.last_chunk_size = to, 0
+    session.received, session.last_chunk_size, session.hash_state = to, 0, None
 
 
 def _remove_parts(session_pk: int) -> None:
@@ -399,12 +423,19 @@ def _complete_in_place(
     acting_user: User,
     request: HttpRequest | None,
 ) -> EvidenceFile:
-    """One read of the upload's file for its SHA-256, then a second name for it: the
-    bytes are not copied. Under the file lock, so no chunk changes it meanwhile."""
+    """The SHA-256 carried through the chunks (or, failing that, one read of the file),
+    then a second name for the file: the bytes are not copied. Under the file lock, so
+    no chunk changes it meanwhile."""
     upload_key = storage.upload_file_key(session.parts_prefix)
     try:
         with storage.locked_upload_file(upload_key, wait=True) as fd:
-            size, sha256 = storage.hash_file(fd)
+            session.refresh_from_db(fields=["received", "hash_state"])
+            size = storage.file_size(fd)
+            carried = _carried_digest(session, offset=size)
+            if carried is not None and size == session.received:
+                sha256 = carried.hexdigest()
+            else:
+                size, sha256 = storage.hash_file(fd)
             if size != session.declared_size:
                 raise ValidationError(
                     _("The upload is incomplete; please upload it again.")

@@ -4,8 +4,9 @@ Nothing here holds a whole file or a whole chunk in memory: request bodies and p
 read in blocks of `BLOCK` bytes.
 
 On the filesystem an upload grows in place: each chunk is appended to one file under the
-upload's parts prefix, which is hashed once and linked under its evidence key at the end
-(`locked_upload_file`, `append_at`, `hash_file`, `link_into_place`). Elsewhere (S3) each
+upload's parts prefix and hashed on its way to the disk, and the file is linked under its
+evidence key at the end (`locked_upload_file`, `append_at`, `link_into_place`; `hash_file`
+reads it once where the hash could not be carried from chunk to chunk). Elsewhere (S3) each
 chunk is its own part object and the parts are joined at the end (`JoinedParts`).
 """
 
@@ -18,13 +19,18 @@ import os
 import re
 import unicodedata
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import IO, Protocol, cast
 
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
+
+from .resumable_sha256 import ResumableSha256
 
 BLOCK = 1024 * 1024
 
@@ -176,29 +182,67 @@ def locked_upload_file(key: str, *, wait: bool) -> Iterator[int]:
         os.close(fd)  # releases the lock
 
 
-def append_at(fd: int, offset: int, stream: Readable, length: int) -> int:
-    """Write up to `length` bytes from `stream` at `offset`, in blocks; returns how many
-    arrived. Whatever lies past `offset` (a chunk cut off by a crash) is dropped first,
-    and a chunk that arrives short (a dropped connection) is dropped again, so the file
-    only ever holds accepted bytes and the ones on their way in."""
+def append_at(
+    fd: int,
+    offset: int,
+    stream: Readable,
+    length: int,
+    *,
+    digest: ResumableSha256 | None = None,
+) -> int:
+    """Write up to `length` bytes from `stream` at `offset`, in blocks, feeding them to
+    `digest` too; returns how many arrived. Whatever lies past `offset` (a chunk cut off
+    by a crash) is dropped first, and a chunk that arrives short (a dropped connection)
+    is dropped again, so the file only ever holds accepted bytes and the ones on their
+    way in. After a short chunk or an error `digest` is spoilt: do not save it.
+
+    Reading the request, writing the disk and hashing each run in their own thread (all
+    three release the GIL), so a chunk takes about as long as its slowest step rather
+    than the sum; at most `_IN_FLIGHT` blocks are held at once."""
     os.ftruncate(fd, offset)
-    os.lseek(fd, offset, os.SEEK_SET)
     written = 0
-    try:
-        while written < length:
-            data = stream.read(min(BLOCK, length - written))
-            if not data:
-                break
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            written += len(data)
-    except BaseException:
-        os.ftruncate(fd, offset)
-        raise
+    in_flight: deque[list[Future[None]]] = deque()
+    with (
+        ThreadPoolExecutor(1, "upload-write") as writer,
+        ThreadPoolExecutor(1, "upload-hash") as hasher,
+    ):
+        try:
+            while written < length:
+                data = stream.read(min(BLOCK, length - written))
+                if not data:
+                    break
+                jobs = [writer.submit(_write_all, fd, data, offset + written)]
+                if digest is not None:
+                    jobs.append(hasher.submit(digest.update, data))
+                in_flight.append(jobs)
+                written += len(data)
+                while len(in_flight) > _IN_FLIGHT:
+                    _finish(in_flight.popleft())
+            while in_flight:
+                _finish(in_flight.popleft())
+        except BaseException:
+            # Nothing may still be writing when the chunk is cut off again.
+            futures.wait([job for jobs in in_flight for job in jobs])
+            os.ftruncate(fd, offset)
+            raise
     if written != length:
         os.ftruncate(fd, offset)
     return written
+
+
+_IN_FLIGHT = 4
+
+
+def _write_all(fd: int, data: bytes, at: int) -> None:
+    view = memoryview(data)
+    while view:
+        count = os.pwrite(fd, view, at)
+        view, at = view[count:], at + count
+
+
+def _finish(jobs: list[Future[None]]) -> None:
+    for job in jobs:
+        job.result()
 
 
 def file_size(fd: int) -> int:

@@ -7,10 +7,12 @@ import fcntl
 import hashlib
 import os
 
+import pytest
 from django.core.files.storage import default_storage
 
 from uploads import services, storage
 from uploads.models import EvidenceFile, UploadSession
+from uploads.resumable_sha256 import ResumableSha256
 
 from .helpers import (
     CHUNK,
@@ -163,3 +165,48 @@ def test_two_completions_of_one_upload_record_one_file(
     assert EvidenceFile.objects.count() == 1
     with default_storage.open(first.storage_key, "rb") as stored:
         assert stored.read() == b"0123456789"
+
+
+def test_each_accepted_chunk_carries_the_sha256_of_the_bytes_so_far(
+    alice_client, two_centres
+):
+    source = os.urandom(2 * CHUNK + 5)
+    session, _path = _begin(alice_client, two_centres, len(source))
+
+    carried = []
+    for offset in (0, CHUNK, 2 * CHUNK):
+        send(alice_client, session["url"], source[offset : offset + CHUNK], offset)
+        row = UploadSession.objects.get()
+        digest = ResumableSha256.load(row.hash_state, count=row.received)
+        carried.append(
+            digest.hexdigest() == hashlib.sha256(source[: row.received]).hexdigest()
+        )
+
+    assert carried == [True, True, True]
+
+
+@pytest.mark.parametrize("spoilt", [None, b"not a state"])
+def test_an_upload_whose_carried_hash_is_missing_or_damaged_is_hashed_from_the_file(
+    alice_client, two_centres, spoilt
+):
+    source = os.urandom(CHUNK + 3)
+    session, _path = _begin(alice_client, two_centres, len(source))
+    _send_rest(alice_client, session, source, 0)
+    UploadSession.objects.update(hash_state=spoilt)
+
+    done = alice_client.post(session["complete_url"])
+
+    assert done.json()["file"]["sha256"] == hashlib.sha256(source).hexdigest()
+
+
+def test_a_chunk_after_a_damaged_carried_hash_is_still_taken(alice_client, two_centres):
+    source = os.urandom(2 * CHUNK)
+    session, _path = _begin(alice_client, two_centres, len(source))
+    send(alice_client, session["url"], source[:CHUNK], 0)
+    UploadSession.objects.update(hash_state=b"\0" * 144)
+
+    second = send(alice_client, session["url"], source[CHUNK:], CHUNK)
+    done = alice_client.post(session["complete_url"])
+
+    assert second.status_code == 200
+    assert done.json()["file"]["sha256"] == hashlib.sha256(source).hexdigest()
