@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from common import db_rules
 from sampling.services import sample_request
 
 from .models import Centre, Entry, Mark, MarkChange, Marksheet, Submission, Task, Unit
@@ -294,6 +295,10 @@ def mark_replace(
             .get(pk=mark.pk)
         )
         tasks = list(locked.unit.tasks.all())
+        if locked.is_locked:
+            # The one path allowed to change a submitted mark's value (the database
+            # refuses any other: iamis migration 0004).
+            db_rules.declare(db_rules.LOCKED_MARK_CHANGE, str(locked.pk))
         return _write(
             mark=locked,
             entry=locked.entry,

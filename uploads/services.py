@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -541,14 +541,16 @@ def file_delete(
         if locked.locked_at is not None or (
             cutoff is not None and cutoff.passed(timezone.now())
         ):
-            raise ValidationError(
-                cutoff.message
-                if cutoff is not None
-                else _("Files can no longer be deleted.")
-            )
+            raise ValidationError(_past_cutoff(cutoff))
         locked.deleted_at = timezone.now()
         locked.deleted_by = acting_user
-        locked.save(update_fields=["deleted_at", "deleted_by"])
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["deleted_at", "deleted_by"])
+        except IntegrityError:
+            # The database's clock has passed the cutoff (uploads migration 0004) a
+            # moment before ours did: the same answer as ours would have been.
+            raise ValidationError(_past_cutoff(cutoff)) from None
         audit_record(
             action=AuditEvent.Action.FILE_DELETED,
             actor=acting_user,
@@ -562,6 +564,12 @@ def file_delete(
         )
         key = locked.storage_key
         transaction.on_commit(lambda: default_storage.delete(key))
+
+
+def _past_cutoff(cutoff: Cutoff | None) -> str:
+    return (
+        cutoff.message if cutoff is not None else _("Files can no longer be deleted.")
+    )
 
 
 def files_lock_past_cutoff(*, now: datetime | None = None) -> int:
