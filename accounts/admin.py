@@ -17,7 +17,22 @@ class UserCreationForm(BaseUserCreationForm):
 class UserEditForm(UserChangeForm):
     class Meta:
         model = User
-        fields = "__all__"
+        # The fields the admin's fieldsets show, named so a new model field is not
+        # editable by board staff until someone decides it should be.
+        fields = (
+            "email",
+            "password",
+            "first_name",
+            "last_name",
+            "language",
+            "is_active",
+            "is_staff",
+            "is_moderator",
+            "is_superuser",
+            "groups",
+            "last_login",
+            "date_joined",
+        )
 
 
 class MembershipInline(admin.TabularInline):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Membership
+from accounts.models import Membership, User
 from iamis.models import Centre
 
 from .models import AuditEvent
@@ -24,3 +24,9 @@ def centre_events(*, centre: Centre) -> QuerySet[AuditEvent]:
         .select_related("centre")
         .order_by("-at", "-id")
     )
+
+
+def password_ever_changed(*, user: User) -> bool:
+    return AuditEvent.objects.filter(
+        actor=user, action=AuditEvent.Action.PASSWORD_CHANGED
+    ).exists()

@@ -19,6 +19,7 @@ from .models import (
     Candidate,
     Centre,
     Entry,
+    MarkChange,
     MarkChangeRequest,
     ModeratorAllocation,
     Submission,
@@ -186,6 +187,24 @@ def access_entry(*, centre: Centre, unit: Unit, candidate_no: int) -> Entry:
         centre=centre,
         unit=unit,
         candidate__number=candidate_no,
+    )
+
+
+def sheet_entries(*, centre: Centre, unit: Unit, numbers: list[int]) -> QuerySet[Entry]:
+    """The unit's entries for the candidate numbers a marksheet form posted."""
+    return (
+        Entry.objects.filter(centre=centre, unit=unit, candidate__number__in=numbers)
+        .select_related("candidate", "mark", "unit")
+        .order_by("candidate__number")
+    )
+
+
+def mark_history(*, centre: Centre, entries: list[Entry]) -> QuerySet[MarkChange]:
+    """Every change to these entries' marks, newest first."""
+    return (
+        MarkChange.objects.filter(centre=centre, mark__entry__in=entries)
+        .select_related("changed_by", "mark__unit")
+        .order_by("-changed_at", "-id")
     )
 
 

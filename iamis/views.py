@@ -19,7 +19,7 @@ from common.tenancy import CentreRequest, grant_required
 
 from . import marks, selectors
 from .marks import SheetProgress
-from .models import Entry, MarkChange, Task, Unit
+from .models import Task, Unit
 from .rows import Row, build_row, row_after_save
 
 iamis_required = grant_required(AccessGrant.Area.IAMIS)
@@ -121,13 +121,7 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
 
     tasks = list(unit.tasks.all())
     numbers = [int(n) for n in request.POST.getlist("candidate") if n.isdigit()]
-    entries = (
-        Entry.objects.filter(
-            centre=request.centre, unit=unit, candidate__number__in=numbers
-        )
-        .select_related("candidate", "mark", "unit")
-        .order_by("candidate__number")
-    )
+    entries = selectors.sheet_entries(centre=request.centre, unit=unit, numbers=numbers)
     problems: dict[int, Row] = {}
     saved = 0
     for entry in entries:
@@ -333,11 +327,7 @@ def candidate_detail(request: CentreRequest, candidate_no: int) -> HttpResponse:
     from moderation.selectors import current_corrections
 
     corrections = current_corrections(centre=request.centre, entries=entries)
-    history = (
-        MarkChange.objects.filter(centre=request.centre, mark__entry__in=entries)
-        .select_related("changed_by", "mark__unit")
-        .order_by("-changed_at", "-id")
-    )
+    history = selectors.mark_history(centre=request.centre, entries=entries)
     return render(
         request,
         "iamis/candidate_detail.html",

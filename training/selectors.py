@@ -19,6 +19,7 @@ from iamis.models import Centre
 from .models import (
     AcademicYear,
     Assessment,
+    Attempt,
     Certificate,
     Progress,
     SectionProgress,
@@ -232,3 +233,15 @@ def access_certificate(*, membership: Membership, certificate_id: UUID) -> Certi
     if certificate is None:
         raise Http404
     return certificate
+
+
+def progress_of(*, membership: Membership, assessment: Assessment) -> Progress | None:
+    """The member's attempt at the assessment, if they have started it."""
+    return Progress.objects.filter(membership=membership, assessment=assessment).first()
+
+
+def access_finished_attempt(*, item: SectionProgress, attempt_id: UUID) -> Attempt:
+    """A finished attempt at the member's section (`item` is already theirs)."""
+    return get_object_or_404(
+        Attempt, section_progress=item, public_id=attempt_id, finished_at__isnull=False
+    )

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from audit.models import AuditEvent
+from audit.selectors import password_ever_changed
 from common.files import stored_pdf_response
 from common.tenancy import CentreRequest
 
@@ -26,7 +26,6 @@ from . import selectors, services
 from .access import TERMS_OK, safe_next, training_required
 from .models import (
     Assessment,
-    Attempt,
     Option,
     Progress,
     Question,
@@ -69,9 +68,7 @@ def terms(request: CentreRequest) -> HttpResponse:
 
 
 def _password_never_changed(request: CentreRequest) -> bool:
-    return not AuditEvent.objects.filter(
-        actor=request.user, action=AuditEvent.Action.PASSWORD_CHANGED
-    ).exists()
+    return not password_ever_changed(user=request.user)
 
 
 @require_safe
@@ -105,9 +102,7 @@ def _assessment(request: CentreRequest, assessment_id: UUID) -> Assessment:
 
 
 def _existing(request: CentreRequest, assessment: Assessment) -> Progress | None:
-    return Progress.objects.filter(
-        membership=request.membership, assessment=assessment
-    ).first()
+    return selectors.progress_of(membership=request.membership, assessment=assessment)
 
 
 @require_http_methods(["GET", "POST"])
@@ -417,9 +412,7 @@ def result(
     """The mark, and for each wrong answer the reference to re-read; Re-attempt asks only
     those questions again."""
     item = _section(request, assessment_id, section_no)
-    attempt = get_object_or_404(
-        Attempt, section_progress=item, public_id=attempt_id, finished_at__isnull=False
-    )
+    attempt = selectors.access_finished_attempt(item=item, attempt_id=attempt_id)
     if request.method == "POST":
         return redirect(
             "training:questions",

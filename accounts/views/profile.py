@@ -158,7 +158,7 @@ def replace_authenticator(request: HttpRequest) -> HttpResponse:
         "accounts/profile/authenticator_new.html",
         {
             "form": form,
-            "qr_svg": mfa.qr_svg(uri),
+            "qr_uri": mfa.qr_data_uri(uri),
             "manual_key": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         },
     )

@@ -36,7 +36,7 @@ from accounts.forms import (
 from accounts.invites import invite_accept as accept_invite
 from accounts.invites import invite_for_token
 from accounts.middleware import LAST_SEEN, SIGNED_IN_AT
-from accounts.models import Membership, User
+from accounts.models import User
 from accounts.selectors import memberships_for
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -280,7 +280,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "accounts/enrol.html",
         {
             "form": form,
-            "qr_svg": mfa.qr_svg(uri),
+            "qr_uri": mfa.qr_data_uri(uri),
             "manual_key": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         },
     )
@@ -342,7 +342,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
         if request.method == "POST" and signed_in_as_invitee:
             accept_invite(token=token, password=None, request=request)
-            membership = Membership.objects.get(user=existing, centre=invite.centre)
+            membership = memberships_for(user=existing).get(centre=invite.centre)
             choose_membership(request, membership)
             messages.success(
                 request,

@@ -9,15 +9,14 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.services import client_ip
 from common.tenancy import CentreRequest, centre_admin_required
-from portal import services
+from portal import selectors, services
 from portal.forms import ExamsOfficerChangeForm, ManageCentreForm
-from portal.models import ExamsOfficerChange
 
 # The public form needs no account, so it is throttled per address: a school sends one
 # request, not dozens (accepted requests are counted, a typo costs nothing).
@@ -71,9 +70,7 @@ def manage_centre(request: CentreRequest) -> HttpResponse:
             elif not result.changed_anything:
                 messages.info(request, _("Nothing was changed."))
             return redirect("portal:manage_centre")
-    eo_changes = ExamsOfficerChange.objects.filter(centre=centre).order_by(
-        "-created_at"
-    )[:RECENT_CHANGES_SHOWN]
+    eo_changes = selectors.recent_eo_changes(centre=centre, limit=RECENT_CHANGES_SHOWN)
     return render(
         request,
         "portal/centre/manage_centre.html",
@@ -139,7 +136,7 @@ def eo_change_public(request: HttpRequest) -> HttpResponse:
 @require_safe
 def eo_change_status(request: HttpRequest, change_id: UUID) -> HttpResponse:
     """Reached by the request's unguessable id: the reference, date and status, no more."""
-    change = get_object_or_404(ExamsOfficerChange, public_id=change_id)
+    change = selectors.eo_change_by_reference(change_id=change_id)
     response = render(
         request,
         "portal/centre/eo_change_status.html",

@@ -273,7 +273,7 @@ def test_full_replacement_with_a_current_code(alice_client, two_centres):
     done = alice_client.post(AUTHENTICATOR, {"new_code": pyotp.TOTP(new_key).now()})
 
     assert proved.status_code == 302
-    assert "<svg" in setup.text
+    assert '<img class="qr" src="data:image/svg+xml;charset=utf-8,%3Csvg' in setup.text
     assert _device_secret(alice) == new_key
     shown = re.findall(r"<li>([0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4})</li>", done.text)
     assert len(shown) == mfa.RECOVERY_CODE_COUNT

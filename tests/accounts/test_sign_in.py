@@ -140,7 +140,7 @@ def test_first_sign_in_sets_up_an_authenticator_and_shows_ten_recovery_codes(
     confirmed = client.post(enrol.url, {"code": pyotp.TOTP(key).now()}, follow=True)
 
     assert enrol.url == reverse("accounts:enrol")
-    assert "<svg" in page.text
+    assert '<img class="qr" src="data:image/svg+xml;charset=utf-8,%3Csvg' in page.text
     assert len(confirmed.context["codes"]) == 10
     assert client.session["_auth_user_id"] == str(two_centres.alice.pk)
     assert TOTPDevice.objects.get(user=two_centres.alice).is_confirmed
