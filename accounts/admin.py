@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccessGrant, Membership, User
+from .sessions import sessions_end_everywhere
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -77,6 +80,13 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
     )
+
+    def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Django already refuses an inactive user's sessions; ending them too means
+            # re-activating the account later does not bring old sessions back.
+            sessions_end_everywhere(user=obj)
 
 
 class AccessGrantInline(admin.TabularInline):

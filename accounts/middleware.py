@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN = "last_seen"
+BACKGROUND_POLL_HEADER = "X-Background-Poll"
 
 
 class SessionLifetimeMiddleware:
@@ -43,5 +44,16 @@ class SessionLifetimeMiddleware:
                     response["HX-Redirect"] = f"{reverse('accounts:sign_in')}?{query}"
                     return response
                 return redirect(f"{reverse('accounts:sign_in')}?{query}")
-            session[LAST_SEEN] = now
+            if not is_background_poll(request):
+                session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+def is_background_poll(request: HttpRequest) -> bool:
+    """A page checking on work by itself (a sample, a PDF, a certificate being made).
+
+    Polling elements send this header (`hx-headers` in their templates); such a request
+    does not count as activity, so a page left open does not keep the session alive.
+    A forged header can only make a session end sooner.
+    """
+    return request.headers.get(BACKGROUND_POLL_HEADER) == "true"

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_moderator = models.BooleanField(_("moderator"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Part of every session's auth hash: adding one ends all of the person's sessions
+    # at their next request (sign-out, deactivation), however many devices.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -91,6 +95,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django checks this HMAC on every request and flushes a session whose hash no
+        # longer matches: the password (Django's own rule) and the epoch (ours).
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt,
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Membership(models.Model):

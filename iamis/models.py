@@ -274,6 +274,9 @@ class Candidate(models.Model):
     surname = models.CharField(_("surname"), max_length=100)
     forename = models.CharField(_("forename"), max_length=100)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    # Set by the retention command when the name and date of birth were erased; the
+    # number and marks stay (they are the centre's and the board's record).
+    personal_data_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["centre", "number"]
@@ -301,6 +304,8 @@ class Candidate(models.Model):
 
     @property
     def display_name(self) -> str:
+        if self.personal_data_removed_at is not None:
+            return str(_("(name removed after the retention period)"))
         # The guides show names as "SURNAME: FORENAME".
         return f"{self.surname.upper()}: {self.forename.upper()}"
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import services
-from .models import ExamsOfficerChange
+from .models import ExamsOfficerChange, RetentionRun
 
 Decide = Callable[..., object]
 
@@ -150,3 +150,31 @@ class ExamsOfficerChangeAdmin(admin.ModelAdmin):
             services.exams_officer_change_reject,
             _("%(count)d request(s) rejected."),
         )
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    """The retention log: read only, so it records what the runs did."""
+
+    list_display = [
+        "today",
+        "triggered_by",
+        "files_removed",
+        "pdfs_removed",
+        "candidates_erased",
+        "finished_at",
+    ]
+    readonly_fields = [field.name for field in RetentionRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: RetentionRun | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: RetentionRun | None = None
+    ) -> bool:
+        return False

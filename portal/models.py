@@ -85,3 +85,29 @@ class ExamsOfficerChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.centre_number:05d} {self.centre_name}: {self.new_name}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention schedule: the log of what was removed, and when."""
+
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    today = models.DateField(_("run as of"))
+    evidence_results_before = models.DateField(
+        _("evidence and PDFs of series with results on or before")
+    )
+    candidate_results_before = models.DateField(
+        _("candidates whose every series had results on or before")
+    )
+    files_removed = models.PositiveIntegerField(_("evidence files removed"), default=0)
+    pdfs_removed = models.PositiveIntegerField(_("report PDFs removed"), default=0)
+    candidates_erased = models.PositiveIntegerField(_("candidates erased"), default=0)
+    triggered_by = models.CharField(_("triggered by"), max_length=40)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+
+    def __str__(self) -> str:
+        return f"{self.today:%Y-%m-%d} ({self.triggered_by})"

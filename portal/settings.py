@@ -164,6 +164,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.requeue_stuck_renders",
         "schedule": 300.0,
     },
+    # Retention (README, "Retention"): daily, so a day's results pass their period on
+    # time; a run with nothing due changes nothing.
+    "apply-retention": {
+        "task": "portal.apply_retention",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Files ----------------------------------------------------------------------------------
@@ -205,6 +211,11 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)
 # out on (GUNICORN_TIMEOUT, 30 s).
 UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 64 * 1024 * 1024)
 UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 24)
+# Retention, counted in days after the series' results day: evidence files and report
+# PDFs after the review-of-moderation and appeals window; candidates' names and dates of
+# birth once every series they were entered for is that far past.
+RETENTION_EVIDENCE_DAYS = env_int("RETENTION_EVIDENCE_DAYS", 180)
+RETENTION_CANDIDATE_DAYS = env_int("RETENTION_CANDIDATE_DAYS", 365)
 
 STORAGES = {
     "default": _default_storage,

@@ -16,3 +16,11 @@ def heartbeat(token: str) -> str:
     stamp = timezone.now().isoformat()
     cache.set(f"heartbeat:{token}", stamp, timeout=300)
     return stamp
+
+
+@shared_task(name="portal.apply_retention")
+def apply_retention() -> int:
+    """The daily retention run (beat); returns the run's id."""
+    from portal.retention import retention_apply
+
+    return retention_apply(triggered_by="beat").pk

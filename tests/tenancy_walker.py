@@ -65,6 +65,13 @@ CENTRE_OWNED_KWARGS: CentreOwned = {
 }
 
 
+def _force_login(client: Client, user: Any) -> None:
+    # A probe of sign-out ends the person's sessions everywhere (a new session epoch);
+    # sign in with the user as the database has them now.
+    user.refresh_from_db()
+    client.force_login(user)
+
+
 def _alice_training(w: Any) -> dict[str, Any]:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
@@ -323,7 +330,7 @@ def walk_as_foreign_member(world: Any, urlconf: str | None = None) -> WalkReport
         probed.append(probe)
 
         for method in ("get", "post"):
-            charlie.force_login(world.charlie)
+            _force_login(charlie, world.charlie)
             response = getattr(charlie, method)(url)
             body = response.content.decode(errors="replace")
             leaked = [m for m in markers if m in body]
@@ -338,7 +345,7 @@ def walk_as_foreign_member(world: Any, urlconf: str | None = None) -> WalkReport
                     )
                 continue
             if owned:
-                charlie.force_login(world.charlie)
+                _force_login(charlie, world.charlie)
                 missing = getattr(charlie, method)(probe.build(missing_values))
                 if response.status_code != missing.status_code or (
                     response.status_code not in (404, 405)
@@ -354,7 +361,7 @@ def walk_as_foreign_member(world: Any, urlconf: str | None = None) -> WalkReport
                         if probe.namespace in MODERATOR_NAMESPACES
                         else world.alice
                     )
-                    alice.force_login(owner)
+                    _force_login(alice, owner)
                     own = alice.get(url)
                     if own.status_code == 404:
                         problems.append(

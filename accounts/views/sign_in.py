@@ -38,6 +38,7 @@ from accounts.invites import invite_for_token
 from accounts.middleware import LAST_SEEN, SIGNED_IN_AT
 from accounts.models import User
 from accounts.selectors import memberships_for
+from accounts.sessions import sessions_end_everywhere
 from audit.models import AuditEvent
 from audit.services import audit_record
 from common.tenancy import choose_membership
@@ -302,12 +303,14 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    """Signs the person out here and on every other device they are signed in on."""
     if request.user.is_authenticated:
         audit_record(
             action=AuditEvent.Action.SIGN_OUT,
             actor=request.user,
             request=request,
         )
+        sessions_end_everywhere(user=request.user)
     logout(request)
     return redirect("accounts:sign_in")
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import RecoveryCode, TOTPDevice
 from audit.models import AuditEvent
@@ -237,3 +241,33 @@ def test_the_sign_in_page_says_access_is_logged(client, db):
     response = client.get(SIGN_IN)
 
     assert "All access is logged and monitored." in response.text
+
+
+def test_a_password_lockout_holds_the_guessers_address_not_the_account(
+    two_centres, settings
+):
+    totp = give_authenticator(two_centres.alice)
+    guesser = Client(REMOTE_ADDR="203.0.113.9")
+    alice = Client(REMOTE_ADDR="198.51.100.7")
+
+    locked = _fail_password(guesser, "alice@alice.example", settings.AXES_FAILURE_LIMIT)
+    signed_in = sign_in(alice, "alice@alice.example", next_code(totp))
+
+    assert locked.status_code == 429
+    assert signed_in.status_code == 302
+    assert "_auth_user_id" in alice.session
+
+
+def test_a_password_lockout_lifts_after_the_cool_off(client, two_centres, settings):
+    from axes.models import AccessAttempt
+
+    totp = give_authenticator(two_centres.alice)
+    _fail_password(client, "alice@alice.example", settings.AXES_FAILURE_LIMIT)
+    AccessAttempt.objects.update(
+        attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+    )
+
+    signed_in = sign_in(client, "alice@alice.example", next_code(totp))
+
+    assert signed_in.status_code == 302
+    assert "_auth_user_id" in client.session
