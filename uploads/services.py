@@ -457,6 +457,12 @@ def _complete_in_place(
         raise ValidationError(_("This upload is no longer open.")) from None
 
 
+def _queue_scan(evidence_pk: int) -> None:
+    from .scans import file_scan_queue  # scans reads this module's audit target
+
+    file_scan_queue(evidence_pk)
+
+
 def _record_file(
     *,
     session: UploadSession,
@@ -491,6 +497,7 @@ def _record_file(
                 sha256=sha256,
                 storage_key=key,
                 uploaded_by=acting_user,
+                scan_queued_at=timezone.now(),
             )
             evidence.full_clean()
             evidence.save()
@@ -509,10 +516,13 @@ def _record_file(
                 size=evidence.size,
                 sha256=evidence.sha256,
             )
-            pk = locked.pk
+            pk, evidence_pk = locked.pk, evidence.pk
             # robust: a failure to remove the parts must not undo a committed file (the
             # clean-up task removes them later).
             transaction.on_commit(lambda: _remove_parts(pk), robust=True)
+            # Nobody outside the centre downloads it before its scan. robust: a broker
+            # that is down must not fail the upload; beat queues the scan again.
+            transaction.on_commit(lambda: _queue_scan(evidence_pk), robust=True)
     except Exception:
         default_storage.delete(key)
         raise

@@ -187,6 +187,7 @@ def upload_complete(
                 "name": evidence.original_name,
                 "size": evidence.size,
                 "sha256": evidence.sha256,
+                "scan": evidence.scan_status,
             },
             "target": target,
             "html": html,
@@ -199,6 +200,11 @@ def upload_complete(
 def file_download(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpResponse:
     unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
     evidence = selectors.access_file(centre=request.centre, unit=unit, file_id=file_id)
+    refusal = selectors.download_refusal(evidence, by_centre=True)
+    if refusal:
+        return downloads.withheld_response(
+            request, message=refusal, back=_samples_page(unit)
+        )
     return downloads.evidence_response(evidence)
 
 
