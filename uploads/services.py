@@ -15,7 +15,8 @@ Rules (DESIGN.md rule 5 and the guide's "IAMIS Upload"):
 
 Protocol: `upload_start` -> `upload_receive` for each chunk, in order, at the offset the
 server expects (a re-send of the last chunk is accepted and ignored) -> `upload_complete`
-records the file with its SHA-256. No transaction stays open while bytes arrive. On the
+records the file with its SHA-256 and, once that commits, queues its virus scan
+(uploads/scans.py). No transaction stays open while bytes arrive. On the
 filesystem the chunks are appended to one file under the parts prefix and hashed on
 their way to the disk, the SHA-256 state carried from chunk to chunk in the session row
 (only where it could not be carried is the file read again at completion); completing
