@@ -187,7 +187,6 @@ def upload_complete(
                 "name": evidence.original_name,
                 "size": evidence.size,
                 "sha256": evidence.sha256,
-                "scan": evidence.scan_status,
             },
             "target": target,
             "html": html,
