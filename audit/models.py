@@ -52,6 +52,7 @@ class AuditEvent(models.Model):
         FILE_UPLOADED = "file_uploaded", _("File uploaded")
         FILE_DELETED = "file_deleted", _("File deleted")
         FILE_LOCKED = "file_locked", _("File locked at the deletion cutoff")
+        FILE_SCANNED = "file_scanned", _("File checked for viruses")
         CLERICAL_CORRECTION = "clerical_correction", _("Clerical correction made")
         MODERATOR_REPORT_SAVED = "moderator_report_saved", _("Moderator report saved")
         MODERATOR_REPORT_PUBLISHED = (

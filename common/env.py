@@ -7,6 +7,7 @@ deployment stops the process at start-up instead of silently falling back to a d
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,3 +53,20 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_scanner(name: str, default: str) -> str:
+    """A virus scanner: `eicar` (the test stand-in) or `clamd://host[:port]`."""
+    value = os.environ.get(name, "").strip() or default
+    if value == "eicar":
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme != "clamd" or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a scanner (use eicar or clamd://host:3310)."
+        )
+    return value

@@ -168,6 +168,13 @@ def file_download(
     evidence = upload_selectors.access_file(
         centre=allocation.centre, unit=allocation.unit, file_id=file_id
     )
+    refusal = upload_selectors.download_refusal(evidence, by_centre=False)
+    if refusal:
+        return downloads.withheld_response(
+            request,
+            message=refusal,
+            back=reverse("moderation:workspace", args=_args(allocation)),
+        )
     return downloads.evidence_response(evidence)
 
 

@@ -16,7 +16,14 @@ from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from common.env import env_bool, env_int, env_list, env_required, env_str
+from common.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_required,
+    env_scanner,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -153,6 +160,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "uploads.clean_abandoned_uploads",
         "schedule": 3600.0,
     },
+    # A file whose virus scan was lost (a crash between commit and enqueue, a scanner
+    # down for longer than the task's retries) is queued again.
+    "requeue-pending-scans": {
+        "task": "uploads.requeue_pending_scans",
+        "schedule": 300.0,
+    },
     # Training: archive every academic year that has ended (from 1 August); daily, so a
     # missed run is caught up the next day.
     "archive-training-years": {
@@ -216,6 +229,14 @@ UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 24)
 # birth once every series they were entered for is that far past.
 RETENTION_EVIDENCE_DAYS = env_int("RETENTION_EVIDENCE_DAYS", 180)
 RETENTION_CANDIDATE_DAYS = env_int("RETENTION_CANDIDATE_DAYS", 365)
+# Every new file is scanned for viruses before anyone outside its centre can download it.
+# "clamd://host:3310" streams it to ClamAV's daemon (docker-compose.yml runs one); "eicar",
+# the embedded default's, is a stand-in that flags only the EICAR test string (check
+# --deploy warns about it). A scan waits this long for clamd; a file still pending this
+# many minutes after it was queued is queued again by beat.
+UPLOAD_SCANNER = env_scanner("UPLOAD_SCANNER", "eicar")
+UPLOAD_SCANNER_TIMEOUT = env_int("UPLOAD_SCANNER_TIMEOUT", 240)
+UPLOAD_SCAN_STUCK_MINUTES = env_int("UPLOAD_SCAN_STUCK_MINUTES", 15)
 
 STORAGES = {
     "default": _default_storage,

@@ -14,10 +14,11 @@ class EvidenceFileAdmin(admin.ModelAdmin):
         "kind",
         "size",
         "uploaded_at",
+        "scan_status",
         "locked_at",
         "deleted_at",
     ]
-    list_filter = ["kind"]
+    list_filter = ["kind", "scan_status"]
     search_fields = ["original_name", "sha256", "centre__number", "unit__code"]
     readonly_fields = [field.name for field in EvidenceFile._meta.fields]
 

@@ -5,3 +5,6 @@ from django.apps import AppConfig
 
 class UploadsConfig(AppConfig):
     name = "uploads"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the deploy check

@@ -8,8 +8,9 @@ from typing import Any, cast
 from urllib.parse import quote
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 
 from . import storage
 from .models import EvidenceFile
@@ -21,6 +22,17 @@ def content_disposition(name: str) -> str:
     # A plain ASCII name for old clients and the exact name per RFC 5987/6266.
     return "attachment; filename=\"{}\"; filename*=UTF-8''{}".format(
         storage.ascii_name(name), quote(name, safe="")
+    )
+
+
+def withheld_response(request: HttpRequest, *, message: str, back: str) -> HttpResponse:
+    """The page for a file that exists for this person but cannot be downloaded now
+    (still being scanned, or a virus found): 409, the file's state is the conflict."""
+    return render(
+        request,
+        "uploads/file_withheld.html",
+        {"message": message, "back": back},
+        status=409,
     )
 
 

@@ -20,8 +20,16 @@ class Kind(models.TextChoices):
     NOTE = "note", _("Explanatory note to the moderator")
 
 
+class ScanStatus(models.TextChoices):
+    PENDING = "pending", _("Being checked for viruses")
+    CLEAN = "clean", _("No virus found")
+    INFECTED = "infected", _("A virus was found")
+    ERROR = "error", _("Could not be checked for viruses")
+
+
 class EvidenceFile(models.Model):
     Kind = Kind
+    ScanStatus = ScanStatus
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(
@@ -56,6 +64,20 @@ class EvidenceFile(models.Model):
     )
     # Set by the beat task once the unit's deletion cutoff has passed.
     locked_at = models.DateTimeField(null=True, blank=True)
+    # The virus scan (uploads/scans.py): nobody outside the centre downloads a file
+    # until it is clean. Files from before scanning began were marked clean unscanned
+    # (migration 0005 says so in scan_detail).
+    scan_status = models.CharField(
+        _("virus check"), max_length=10, choices=ScanStatus, default=ScanStatus.PENDING
+    )
+    # The signature found, or why the scan could not finish.
+    scan_detail = models.CharField(max_length=255, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    # When a scan was last queued; beat queues a pending file again when this is old.
+    scan_queued_at = models.DateTimeField(null=True, blank=True)
+    # Scans begun and not finished (a worker killed mid-scan): counted so such a file
+    # is given up on instead of being redelivered forever.
+    scan_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -68,12 +90,26 @@ class EvidenceFile(models.Model):
                 condition=Q(locked_at__isnull=True, deleted_at__isnull=True),
                 name="evidence_unlocked",
             ),
+            models.Index(
+                fields=["scan_queued_at"],
+                condition=Q(scan_status="pending"),
+                name="evidence_scan_pending",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="candidate", entry__isnull=False)
                 | (~Q(kind="candidate") & Q(entry__isnull=True)),
                 name="evidence_entry_only_for_candidate_files",
+            ),
+            # A pending file has no verdict time yet; a virus found is named.
+            models.CheckConstraint(
+                condition=~Q(scan_status="pending") | Q(scanned_at__isnull=True),
+                name="evidence_pending_scan_has_no_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(scan_status="infected") | ~Q(scan_detail=""),
+                name="evidence_infected_names_its_signature",
             ),
         ]
 
@@ -83,6 +119,14 @@ class EvidenceFile(models.Model):
     @property
     def size_mb(self) -> float:
         return self.size / 1_000_000
+
+    @property
+    def is_clean(self) -> bool:
+        return self.scan_status == ScanStatus.CLEAN
+
+    @property
+    def is_infected(self) -> bool:
+        return self.scan_status == ScanStatus.INFECTED
 
 
 class UploadSession(models.Model):

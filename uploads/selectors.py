@@ -14,11 +14,12 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from iamis.models import Centre, Unit
 from sampling.models import Sample
 
-from .models import EvidenceFile, Kind, UploadSession
+from .models import EvidenceFile, Kind, ScanStatus, UploadSession
 from .services import Cutoff, deletion_cutoff, max_bytes, upload_refusal
 
 
@@ -38,6 +39,28 @@ def access_file(*, centre: Centre, unit: Unit, file_id: UUID) -> EvidenceFile:
         public_id=file_id,
         deleted_at__isnull=True,
     )
+
+
+def download_refusal(evidence: EvidenceFile, *, by_centre: bool) -> str | None:
+    """Why this file cannot be downloaded now, or None. Outside the centre (moderators)
+    only a file scanned clean; the centre its own files too, except one with a virus."""
+    if evidence.scan_status == ScanStatus.CLEAN:
+        return None
+    if evidence.scan_status == ScanStatus.INFECTED:
+        if by_centre:
+            return _(
+                "A virus was found in this file, so it cannot be downloaded and the "
+                "moderator cannot see it. Delete it and upload a clean copy."
+            )
+        return _("This file is withheld: a virus was found in it.")
+    if by_centre:
+        return None
+    if evidence.scan_status == ScanStatus.PENDING:
+        return _(
+            "This file is still being checked for viruses. It can be downloaded once "
+            "the check has finished."
+        )
+    return _("This file is withheld: it could not be checked for viruses.")
 
 
 def access_upload(*, centre: Centre, unit: Unit, upload_id: UUID) -> UploadSession:

@@ -15,7 +15,8 @@ Rules (DESIGN.md rule 5 and the guide's "IAMIS Upload"):
 
 Protocol: `upload_start` -> `upload_receive` for each chunk, in order, at the offset the
 server expects (a re-send of the last chunk is accepted and ignored) -> `upload_complete`
-records the file with its SHA-256. No transaction stays open while bytes arrive. On the
+records the file with its SHA-256 and, once that commits, queues its virus scan
+(uploads/scans.py). No transaction stays open while bytes arrive. On the
 filesystem the chunks are appended to one file under the parts prefix and hashed on
 their way to the disk, the SHA-256 state carried from chunk to chunk in the session row
 (only where it could not be carried is the file read again at completion); completing
@@ -457,6 +458,12 @@ def _complete_in_place(
         raise ValidationError(_("This upload is no longer open.")) from None
 
 
+def _queue_scan(evidence_pk: int) -> None:
+    from .scans import file_scan_queue  # scans reads this module's audit target
+
+    file_scan_queue(evidence_pk)
+
+
 def _record_file(
     *,
     session: UploadSession,
@@ -491,6 +498,7 @@ def _record_file(
                 sha256=sha256,
                 storage_key=key,
                 uploaded_by=acting_user,
+                scan_queued_at=timezone.now(),
             )
             evidence.full_clean()
             evidence.save()
@@ -509,10 +517,13 @@ def _record_file(
                 size=evidence.size,
                 sha256=evidence.sha256,
             )
-            pk = locked.pk
+            pk, evidence_pk = locked.pk, evidence.pk
             # robust: a failure to remove the parts must not undo a committed file (the
             # clean-up task removes them later).
             transaction.on_commit(lambda: _remove_parts(pk), robust=True)
+            # Nobody outside the centre downloads it before its scan. robust: a broker
+            # that is down must not fail the upload; beat queues the scan again.
+            transaction.on_commit(lambda: _queue_scan(evidence_pk), robust=True)
     except Exception:
         default_storage.delete(key)
         raise

@@ -199,6 +199,11 @@ def upload_complete(
 def file_download(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpResponse:
     unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
     evidence = selectors.access_file(centre=request.centre, unit=unit, file_id=file_id)
+    refusal = selectors.download_refusal(evidence, by_centre=True)
+    if refusal:
+        return downloads.withheld_response(
+            request, message=refusal, back=_samples_page(unit)
+        )
     return downloads.evidence_response(evidence)
 
 

@@ -1,20 +1,24 @@
-"""A teacher uploads two files for a sampled candidate, sees both receipts, deletes one;
-past the cutoff Delete is gone and a crafted delete is refused."""
+"""A teacher uploads two files for a sampled candidate, sees both receipts and, once a
+real worker has scanned them, "No virus found"; deletes one; past the cutoff Delete is
+gone and a crafted delete is refused."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from datetime import timedelta
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from iamis.models import Submission
+from portal.celery import app
 from tests.accounts.mfa_helpers import give_authenticator
 from tests.uploads.helpers import sampled_number, upload_sample
-from uploads.models import EvidenceFile
+from uploads.models import EvidenceFile, ScanStatus
 
 from .test_invite_and_access import _sign_in
 
@@ -46,19 +50,29 @@ def test_a_teacher_uploads_two_files_sees_the_receipts_and_deletes_one(
     page.goto(samples_url)
 
     row = page.locator(f"#sample-{number}")
-    row.get_by_label(re.compile("Upload files for")).set_input_files(
-        [
-            {"name": "essay.pdf", "mimeType": "application/pdf", "buffer": essay},
-            {"name": "talk.mp3", "mimeType": "audio/mpeg", "buffer": audio},
-        ]
-    )
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        row.get_by_label(re.compile("Upload files for")).set_input_files(
+            [
+                {"name": "essay.pdf", "mimeType": "application/pdf", "buffer": essay},
+                {"name": "talk.mp3", "mimeType": "audio/mpeg", "buffer": audio},
+            ]
+        )
 
-    files = row.locator(f"#files-{number}")
-    expect(files.get_by_text(hashlib.sha256(essay).hexdigest())).to_be_visible()
-    expect(files.get_by_text(hashlib.sha256(audio).hexdigest())).to_be_visible()
-    expect(row.locator(".upload__progress")).to_have_attribute("value", "100")
-    expect(row.locator(".upload__status")).to_contain_text("100%")
-    assert EvidenceFile.objects.count() == 2
+        files = row.locator(f"#files-{number}")
+        expect(files.get_by_text(hashlib.sha256(essay).hexdigest())).to_be_visible()
+        expect(files.get_by_text(hashlib.sha256(audio).hexdigest())).to_be_visible()
+        expect(row.locator(".upload__progress")).to_have_attribute("value", "100")
+        expect(row.locator(".upload__status")).to_contain_text("100%")
+        assert EvidenceFile.objects.count() == 2
+        # The worker scans each file once its upload commits.
+        deadline = time.monotonic() + 20
+        while EvidenceFile.objects.exclude(scan_status=ScanStatus.CLEAN).exists():
+            assert time.monotonic() < deadline, "the files were not scanned"
+            time.sleep(0.1)
+    page.reload()
+    expect(
+        page.locator(f"#files-{number}").get_by_text("No virus found")
+    ).to_have_count(2)
 
     # Delete the wrong one, with confirmation.
     files.get_by_role("link", name="Delete talk.mp3").click()

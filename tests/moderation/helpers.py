@@ -9,13 +9,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from iamis.models import Centre, Entry, ModeratorAllocation, Unit
 from sampling.models import Sample
 from tests.factories import UserFactory
 from tests.uploads.helpers import sampled_number, upload_sample
-from uploads.models import EvidenceFile, Kind
+from uploads.models import EvidenceFile, Kind, ScanStatus
 
 
 @dataclass
@@ -62,8 +63,16 @@ def moderated_sheet(two_centres, **unit_fields) -> Moderated:
     )
 
 
-def stored_file(moderated: Moderated, *, content: bytes, name: str) -> EvidenceFile:
-    """An evidence file for the first sampled candidate, stored as an upload leaves it."""
+def stored_file(
+    moderated: Moderated,
+    *,
+    content: bytes,
+    name: str,
+    scan: str = ScanStatus.CLEAN,
+    signature: str = "",
+) -> EvidenceFile:
+    """An evidence file for the first sampled candidate, stored as an upload leaves it
+    and, unless `scan` says otherwise, found clean by its virus scan."""
     number = sampled_number(moderated.sample)
     entry = moderated.entry(number)
     key = default_storage.save(
@@ -79,4 +88,7 @@ def stored_file(moderated: Moderated, *, content: bytes, name: str) -> EvidenceF
         sha256="a" * 64,
         storage_key=key,
         uploaded_by=moderated.sample.submission.submitted_by,
+        scan_status=scan,
+        scan_detail=signature,
+        scanned_at=None if scan == ScanStatus.PENDING else timezone.now(),
     )

@@ -151,3 +151,83 @@ def test_a_moderator_gets_404_for_every_page_of_a_sheet_not_allocated_to_them(
 
     assert set(answers.values()) == {404}, answers
     assert not moderated.sample.members.exclude(origin="system").exists()
+
+
+def test_a_file_still_being_checked_shows_so_and_the_moderator_cannot_download_it(
+    two_centres,
+):
+    moderated = moderated_sheet(two_centres)
+    evidence = stored_file(
+        moderated, content=b"essay", name="essay.pdf", scan="pending"
+    )
+    url = moderated.url("file_download", evidence.public_id)
+    client = moderated.client()
+
+    page = client.get(moderated.url("workspace")).content.decode()
+    download = client.get(url)
+
+    assert "essay.pdf" in page
+    assert "Being checked for viruses" in page
+    assert url not in page
+    assert download.status_code == 409
+    assert "still being checked for viruses" in download.content.decode()
+    assert moderated.url("workspace") in download.content.decode()
+
+
+def test_an_infected_file_is_withheld_from_the_moderator(two_centres):
+    moderated = moderated_sheet(two_centres)
+    evidence = stored_file(
+        moderated,
+        content=b"X5O!P",
+        name="virus.com",
+        scan="infected",
+        signature="Eicar-Test-Signature",
+    )
+    url = moderated.url("file_download", evidence.public_id)
+    client = moderated.client()
+
+    page = client.get(moderated.url("workspace")).content.decode()
+    download = client.get(url)
+
+    assert "Withheld: a virus was found" in page
+    assert url not in page
+    assert download.status_code == 409
+    assert "withheld: a virus was found" in download.content.decode()
+    assert not hasattr(download, "streaming_content")
+
+
+def test_a_file_that_could_not_be_checked_is_withheld_from_the_moderator(two_centres):
+    moderated = moderated_sheet(two_centres)
+    evidence = stored_file(
+        moderated, content=b"big", name="big.zip", scan="error", signature="timeout"
+    )
+    client = moderated.client()
+
+    page = client.get(moderated.url("workspace")).content.decode()
+    download = client.get(moderated.url("file_download", evidence.public_id))
+
+    assert "Withheld: it could not be checked for viruses" in page
+    assert download.status_code == 409
+
+
+def test_a_withheld_note_or_group_file_has_no_download_link_either(two_centres):
+    moderated = moderated_sheet(two_centres, group_upload=True)
+    from uploads.models import EvidenceFile, Kind
+
+    for kind, name in ((Kind.NOTE, "note.txt"), (Kind.GROUP, "group.zip")):
+        EvidenceFile.objects.create(
+            centre=moderated.centre,
+            unit=moderated.unit,
+            kind=kind,
+            original_name=name,
+            size=1,
+            sha256="b" * 64,
+            storage_key=f"evidence/test/{moderated.unit.public_id}/{name}",
+            uploaded_by=moderated.sample.submission.submitted_by,
+        )
+
+    page = moderated.client().get(moderated.url("workspace")).content.decode()
+
+    assert page.count("Being checked for viruses") == 2
+    assert "Download note.txt" not in page
+    assert "Download group.zip" not in page

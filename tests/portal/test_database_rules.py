@@ -282,6 +282,37 @@ def test_what_identifies_a_files_bytes_never_changes(evidence):
     )
 
 
+def test_a_scan_verdict_is_recorded_on_a_locked_file_but_its_identity_stays(evidence):
+    # The scan may finish after the beat task has locked the file past its cutoff.
+    _past_the_cutoff(evidence)
+    EvidenceFile.objects.filter(pk=evidence.pk).update(locked_at=timezone.now())
+    verdicts = {
+        "update": lambda: EvidenceFile.objects.filter(pk=evidence.pk).update(
+            scan_status="infected",
+            scan_detail="Eicar-Test-Signature",
+            scanned_at=timezone.now(),
+            scan_attempts=1,
+        ),
+        "raw": raw(
+            "UPDATE uploads_evidencefile SET scan_status = 'clean', scan_detail = '', "
+            "scan_queued_at = now() WHERE id = %s",
+            evidence.pk,
+        ),
+    }
+    smuggled = raw(
+        "UPDATE uploads_evidencefile SET scan_status = 'clean', sha256 = %s "
+        "WHERE id = %s",
+        "1" * 64,
+        evidence.pk,
+    )
+
+    assert {n: refused(v) for n, v in verdicts.items()} == dict.fromkeys(
+        verdicts, False
+    )
+    assert refused(smuggled)
+    assert EvidenceFile.objects.get(pk=evidence.pk).sha256 == "0" * 64
+
+
 def test_file_rows_are_removed_only_by_the_retention_path(evidence):
     def retention_delete() -> None:
         db_rules.declare(db_rules.RETENTION, "on")

@@ -38,3 +38,42 @@ def test_the_image_installs_from_the_lock_file():
 
     assert "uv sync --locked" in dockerfile
     assert "collectstatic" in dockerfile
+
+
+def test_compose_runs_clamav_and_the_portal_scans_with_it():
+    services = _compose()["services"]
+
+    assert services["clamav"]["image"] == "clamav/clamav:stable"
+    for name in ("web", "worker"):
+        assert services[name]["environment"]["UPLOAD_SCANNER"] == (
+            "clamd://clamav:3310"
+        ), name
+    assert "clamav" in services["worker"]["depends_on"]
+    mounts = {
+        volume.split(":")[1]: volume.split(":")[0]
+        for volume in services["clamav"]["volumes"]
+    }
+    assert mounts["/etc/clamav/clamd.conf"] == "./deploy/clamav/clamd.conf"
+    assert (ROOT / "deploy/clamav/clamd.conf").is_file()
+
+
+def _megabytes(size: str) -> float:
+    units = {"K": 1 / 1024, "M": 1, "G": 1024}
+    if size[-1].upper() in units:
+        return float(size[:-1]) * units[size[-1].upper()]
+    return int(size) / 1024**2
+
+
+def test_clamd_takes_and_scans_the_largest_file_the_portal_accepts():
+    from django.conf import settings
+
+    lines = (ROOT / "deploy/clamav/clamd.conf").read_text().splitlines()
+    conf = dict(
+        line.split(None, 1) for line in lines if line.strip() and line[0] != "#"
+    )
+    largest = settings.UPLOAD_MAX_BYTES / 1024**2
+
+    for limit in ("StreamMaxLength", "MaxFileSize", "MaxScanSize"):
+        assert _megabytes(conf[limit]) > largest, limit
+    assert conf["AlertExceedsMax"] == "yes"  # never "clean" for a file it skipped
+    assert conf["TCPSocket"] == "3310"

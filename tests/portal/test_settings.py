@@ -23,6 +23,7 @@ _OURS = (
     "EMAIL_",
     "CACHE_KEY_PREFIX",
     "MEDIA_ROOT",
+    "UPLOAD_",
 )
 
 PRODUCTION = {
@@ -35,6 +36,7 @@ PRODUCTION = {
     "AWS_STORAGE_BUCKET_NAME": "evidence",
     "AWS_S3_ENDPOINT_URL": "https://s3.example.org",
     "EMAIL_HOST": "smtp.example.org",
+    "UPLOAD_SCANNER": "clamd://clamav.internal:3310",
 }
 
 _PRINT_SETTINGS = """
@@ -52,6 +54,7 @@ print(json.dumps({
     "csrf_cookie": settings.CSRF_COOKIE_NAME,
     "idle_seconds": settings.SESSION_IDLE_SECONDS,
     "csp": bool(settings.SECURE_CSP),
+    "scanner": settings.UPLOAD_SCANNER,
 }))
 """
 
@@ -95,6 +98,7 @@ def test_production_variables_switch_to_postgres_redis_s3_and_smtp():
     assert values["csrf_cookie"] == "__Host-csrftoken"
     assert values["idle_seconds"] == 20 * 60
     assert values["csp"] is True
+    assert values["scanner"] == "clamd://clamav.internal:3310"
 
 
 def test_no_variables_means_the_embedded_default():
@@ -106,6 +110,23 @@ def test_no_variables_means_the_embedded_default():
     assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert values["storage"] == "django.core.files.storage.FileSystemStorage"
     assert values["mailer"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["scanner"] == "eicar"
+
+
+def test_the_deploy_check_warns_when_uploads_are_scanned_by_the_eicar_stand_in():
+    env = {k: v for k, v in PRODUCTION.items() if k != "UPLOAD_SCANNER"}
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode != 0
+    assert "uploads.W001" in result.stderr + result.stdout
+
+
+def test_a_misspelt_scanner_stops_start_up():
+    result = _manage("check", env={"UPLOAD_SCANNER": "clamav:3310"})
+
+    assert result.returncode != 0
+    assert "UPLOAD_SCANNER='clamav:3310' is not a scanner" in result.stderr
 
 
 def test_turning_debug_off_without_a_secret_key_stops_start_up():

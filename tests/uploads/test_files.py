@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from iamis.models import Submission, Unit
 from uploads.models import EvidenceFile
 from uploads.services import deletion_cutoff
 
-from .helpers import sampled_number, upload, upload_sample
+from .helpers import sampled_number, stored_files, upload, upload_sample
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -222,3 +223,144 @@ def test_a_postal_unit_shows_no_upload_column(alice_client, two_centres):
 
     assert "data-upload" not in page.content.decode()
     assert "js/uploads.js" not in page.content.decode()
+
+
+# --- Names, keys and the virus scan -----------------------------------------------------
+
+
+def test_a_hostile_name_loses_its_path_quotes_and_line_breaks_in_the_download_header(
+    alice_client, two_centres
+):
+    sample = upload_sample(two_centres)
+    upload(
+        alice_client,
+        sample.unit,
+        b"<html>",
+        candidate=sampled_number(sample),
+        name='..\\evil"\r\n.html',
+    )
+    evidence = EvidenceFile.objects.get()
+
+    header = alice_client.get(_download(sample, evidence))["Content-Disposition"]
+
+    assert header == (
+        "attachment; filename=\"evil_.html\"; filename*=UTF-8''evil%22.html"
+    )
+    assert not any(ch in header for ch in "\r\n\\/")
+
+
+def test_a_welsh_name_keeps_w_and_y_circumflex_beside_an_ascii_fallback(
+    alice_client, two_centres
+):
+    sample = upload_sample(two_centres)
+    upload(
+        alice_client,
+        sample.unit,
+        b"x",
+        candidate=sampled_number(sample),
+        name="C:\\Gwaith\\Traethawd Siôn ŵ ŷ.pdf",
+    )
+    evidence = EvidenceFile.objects.get()
+
+    header = alice_client.get(_download(sample, evidence))["Content-Disposition"]
+
+    assert evidence.original_name == "Traethawd Siôn ŵ ŷ.pdf"
+    assert header == (
+        'attachment; filename="Traethawd Sion w y.pdf"; '
+        "filename*=UTF-8''Traethawd%20Si%C3%B4n%20%C5%B5%20%C5%B7.pdf"
+    )
+
+
+def test_the_stored_key_is_made_by_the_server_and_holds_nothing_of_the_name(
+    alice_client, two_centres, media
+):
+    sample = upload_sample(two_centres)
+    upload(
+        alice_client,
+        sample.unit,
+        b"x",
+        candidate=sampled_number(sample),
+        name="Secret Name Rhys 2027.pdf",
+    )
+    evidence = EvidenceFile.objects.get()
+
+    pattern = (
+        rf"^evidence/{sample.centre.number:05d}/{sample.unit.public_id}/"
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )
+    assert re.match(pattern, evidence.storage_key)
+    on_disk = [str(path.relative_to(media)) for path in stored_files(media)]
+    for word in ("Secret", "Name", "Rhys", "2027", ".pdf"):
+        assert not any(word in path for path in on_disk), on_disk
+
+
+def _scanned(evidence: EvidenceFile, status: str, detail: str = "") -> None:
+    EvidenceFile.objects.filter(pk=evidence.pk).update(
+        scan_status=status, scan_detail=detail, scanned_at=timezone.now()
+    )
+
+
+def test_the_centre_sees_each_files_virus_check_on_the_samples_page(
+    alice_client, two_centres
+):
+    sample, pending = _uploaded(alice_client, two_centres)
+    number = sampled_number(sample)
+    upload(alice_client, sample.unit, b"two", candidate=number, name="clean.pdf")
+    _scanned(EvidenceFile.objects.get(original_name="clean.pdf"), "clean")
+    url = reverse("sampling:samples", args=[sample.unit.public_id])
+
+    body = alice_client.get(url).content.decode()
+
+    assert 'data-scan="pending"' in body
+    assert "Being checked for viruses" in body
+    assert 'data-scan="clean"' in body
+    assert "No virus found" in body
+    assert f'href="{_download(sample, pending)}"' in body  # its own, while checked
+
+
+def test_an_infected_file_tells_the_centre_to_delete_it_and_cannot_be_downloaded(
+    alice_client, two_centres
+):
+    sample, evidence = _uploaded(alice_client, two_centres)
+    _scanned(evidence, "infected", "Eicar-Test-Signature")
+    url = reverse("sampling:samples", args=[sample.unit.public_id])
+
+    body = alice_client.get(url).content.decode()
+    download = alice_client.get(_download(sample, evidence))
+
+    assert 'data-scan="infected"' in body
+    assert (
+        "A virus was found in this file (Eicar-Test-Signature). It cannot be "
+        "downloaded and the moderator cannot see it. Delete it and upload a clean "
+        "copy." in body
+    )
+    assert f'href="{_download(sample, evidence)}"' not in body
+    assert _delete(sample, evidence) in body
+    assert download.status_code == 409
+    assert "A virus was found in this file" in download.content.decode()
+    assert not hasattr(download, "streaming_content")
+
+
+def test_an_infected_file_can_still_be_deleted_before_the_cutoff(
+    alice_client, two_centres
+):
+    sample, evidence = _uploaded(alice_client, two_centres)
+    _scanned(evidence, "infected", "Eicar-Test-Signature")
+
+    alice_client.post(_delete(sample, evidence))
+
+    evidence.refresh_from_db()
+    assert evidence.deleted_at is not None
+
+
+def test_past_the_cutoff_an_infected_file_asks_for_a_clean_copy_and_the_board(
+    alice_client, two_centres
+):
+    sample, evidence = _uploaded(alice_client, two_centres)
+    _scanned(evidence, "infected", "Eicar-Test-Signature")
+    _submitted_days_ago(sample, 15)
+
+    page = alice_client.get(reverse("sampling:samples", args=[sample.unit.public_id]))
+
+    assert "Upload a clean copy and contact the board." in page.content.decode()
+    assert _delete(sample, evidence) not in page.content.decode()

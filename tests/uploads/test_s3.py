@@ -149,3 +149,21 @@ def test_a_resent_last_chunk_is_ignored_and_leaves_no_extra_part(
     parts = _client(s3_storage).list_objects_v2(Bucket=BUCKET, Prefix="upload-parts/")
     # The two chunks' parts only (removed once the transaction commits).
     assert parts.get("KeyCount", 0) == 2
+
+
+def test_a_file_in_the_bucket_is_scanned_from_the_bucket(
+    alice_client, two_centres, s3_storage
+):
+    from uploads.scanning import EICAR
+    from uploads.tasks import scan_file
+
+    sample = upload_sample(two_centres)
+    # The test string straddles two upload chunks; the joined object is scanned.
+    source = b"x" * (CHUNK - 20) + EICAR + b"y" * 100
+    upload(alice_client, sample.unit, source, candidate=sampled_number(sample))
+    evidence = EvidenceFile.objects.get()
+
+    scan_file.apply(args=[evidence.pk]).get()
+
+    evidence.refresh_from_db()
+    assert evidence.scan_status == "infected"
