@@ -163,3 +163,18 @@ def charlie_client(two_centres: TwoCentres) -> Client:
     client = Client()
     client.force_login(two_centres.charlie)
     return client
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Stored files go to a fresh folder; small chunks keep chunked uploads quick.
+    The app folders that store files use it for every test (their conftest.py)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media"},
+        },
+    }
+    settings.UPLOAD_CHUNK_BYTES = 64 * 1024
+    return tmp_path / "media"

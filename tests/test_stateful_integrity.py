@@ -401,18 +401,6 @@ class CentresMachine(RuleBasedStateMachine):
             self._see(name, response)
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
-    settings.UPLOAD_CHUNK_BYTES = 64 * 1024
-
-
 def test_random_work_at_two_centres_keeps_marks_and_centres_apart(db, media):
     REACHED.clear()
 

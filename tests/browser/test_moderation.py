@@ -22,17 +22,6 @@ from tests.moderation.helpers import moderated_sheet, stored_file
 from .test_invite_and_access import _sign_in
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_moderators_clerical_correction_reaches_the_teachers_sheet_and_pdf(
     live_server, browser: Browser, page: Page, two_centres, media

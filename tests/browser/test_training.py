@@ -53,17 +53,6 @@ CONTENT = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
-
-
 def _answer(page: Page, text: str) -> None:
     page.get_by_label(text, exact=True).check()
 

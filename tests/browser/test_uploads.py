@@ -23,19 +23,6 @@ from uploads.models import EvidenceFile, ScanStatus
 from .test_invite_and_access import _sign_in
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
-    # Several chunks per file, so the progress bar moves through the protocol.
-    settings.UPLOAD_CHUNK_BYTES = 64 * 1024
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_teacher_uploads_two_files_sees_the_receipts_and_deletes_one(
     live_server, page: Page, two_centres, media

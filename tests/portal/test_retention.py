@@ -32,15 +32,7 @@ RESULTS_DAY = date(2027, 8, 26)
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
-    settings.UPLOAD_CHUNK_BYTES = 64 * 1024
+def schedule(media, settings):
     settings.RETENTION_EVIDENCE_DAYS = 180
     settings.RETENTION_CANDIDATE_DAYS = 365
 

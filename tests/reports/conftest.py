@@ -4,14 +4,5 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """Files go to a fresh folder; small chunks keep chunked tests quick."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
-    settings.UPLOAD_CHUNK_BYTES = 64 * 1024
-    return tmp_path / "media"
+def _files_in_a_fresh_folder(media):
+    return media

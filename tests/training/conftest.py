@@ -14,15 +14,8 @@ from training.services import roles_assign, terms_accept
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
-    return tmp_path / "media"
+def _files_in_a_fresh_folder(media):
+    return media
 
 
 @dataclass
