@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -163,3 +164,11 @@ def charlie_client(two_centres: TwoCentres) -> Client:
     client = Client()
     client.force_login(two_centres.charlie)
     return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    # The access matrix's size, to quote (tests/test_access_matrix.py).
+    walk = sys.modules.get("tests.access_walk")
+    summary = walk.matrix_summary() if walk is not None else ""
+    if summary:
+        terminalreporter.write_line(summary)
