@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -178,3 +179,11 @@ def media(settings, tmp_path):
     }
     settings.UPLOAD_CHUNK_BYTES = 64 * 1024
     return tmp_path / "media"
+
+
+def pytest_terminal_summary(terminalreporter):
+    # The access matrix's size, to quote (tests/test_access_matrix.py).
+    walk = sys.modules.get("tests.access_walk")
+    summary = walk.matrix_summary() if walk is not None else ""
+    if summary:
+        terminalreporter.write_line(summary)
