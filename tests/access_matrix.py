@@ -97,6 +97,9 @@ class Route:
     method_checked_first: bool = True
     # The object is the progress owner's own, not the centre's.
     personal: bool = False
+    # The view does its work and then sends the person to sign in (sign-out): that
+    # redirect is not a refusal, so the walk does not expect the database unchanged.
+    login_is_success: bool = False
     cells: Mapping[tuple[Role, str], int | str] = field(default_factory=dict)
 
 
@@ -128,8 +131,9 @@ ROUTES: dict[str, Route] = {
     ),
     # Shown once after enrolment; with no fresh codes in the session it goes home.
     "accounts:recovery_codes": Route(P.SIGNED_IN, get=302, method_checked_first=False),
-    # Signing out works for anyone (nobody signed in: nothing happens).
-    "accounts:sign_out": Route(P.PUBLIC, post=LOGIN),
+    # Signing out works for anyone (nobody signed in: nothing happens) and ends the
+    # person's sessions on every device before sending them to sign in.
+    "accounts:sign_out": Route(P.PUBLIC, post=LOGIN, login_is_success=True),
     "accounts:choose_centre": Route(P.SIGNED_IN, get=200, post=200),
     # The token is not a real one: an invite link that matches nothing is a 404.
     "accounts:invite_accept": Route(P.PUBLIC, get=404, post=404),
@@ -242,6 +246,7 @@ ADMIN_NO_ADD = frozenset(
         "moderation.clericalcorrection",
         "moderation.moderatorreport",
         "reports.reportrender",
+        "portal.retentionrun",
         "training.progress",
         "training.certificate",
         "audit.auditevent",

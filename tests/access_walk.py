@@ -154,8 +154,16 @@ class _Walker:
         self.walk.requests += 1
         return response, changed
 
-    def cell(self, label: str, method: str, url: str, want: int | str) -> None:
-        refused = is_refusal(want)
+    def cell(
+        self,
+        label: str,
+        method: str,
+        url: str,
+        want: int | str,
+        *,
+        login_is_success: bool = False,
+    ) -> None:
+        refused = is_refusal(want) and not (login_is_success and want == LOGIN)
         response, changed = self.send(
             method, url, check_db=refused and method == "post"
         )
@@ -197,7 +205,13 @@ class _Walker:
                 for method in METHODS:
                     want = expected(route, self.role, method, foreign=foreign)
                     label = f"{name}, {side_label}" if owned else name
-                    self.cell(label, method, url, want)
+                    self.cell(
+                        label,
+                        method,
+                        url,
+                        want,
+                        login_is_success=route.login_is_success,
+                    )
 
     def back_office(self) -> None:
         """Every registered model's list, add and change page, and the index: GET as

@@ -10,7 +10,7 @@ for "own" (Alice's centre, or the allocated moderator's allocation) and for "for
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, cast
 
 from django.core.files.base import ContentFile
@@ -40,7 +40,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.iamis.marking import fill
-from uploads.models import EvidenceFile, Kind, UploadSession
+from uploads.models import EvidenceFile, Kind, ScanStatus, UploadSession
 
 
 @dataclass
@@ -100,6 +100,8 @@ def _evidence(centre: Centre, unit: Unit, owner: User, tag: str) -> EvidenceFile
         sha256="0" * 64,
         storage_key=_stored(f"evidence/matrix/{tag}-note", b"a note 12 by"),
         uploaded_by=owner,
+        # Scanned, so the allocated moderator may download it (uploads.scans).
+        scan_status=ScanStatus.CLEAN,
     )
 
 
@@ -357,11 +359,19 @@ def _admin_objects() -> dict[str, Any]:
 
     Group.objects.get_or_create(name="Board office")
     _audit_and_axes_rows()
+    _retention_run()
     objects = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by("pk").first()
         objects[model._meta.label_lower] = row
     return objects
+
+
+def _retention_run() -> None:
+    from portal.retention import retention_apply
+
+    # Nothing is due in the world (its series' results are years ahead): a logged run.
+    retention_apply(today=date(2000, 1, 1), triggered_by="test")
 
 
 def _audit_and_axes_rows() -> None:
