@@ -286,31 +286,50 @@ def test_a_scan_verdict_is_recorded_on_a_locked_file_but_its_identity_stays(evid
     # The scan may finish after the beat task has locked the file past its cutoff.
     _past_the_cutoff(evidence)
     EvidenceFile.objects.filter(pk=evidence.pk).update(locked_at=timezone.now())
-    verdicts = {
-        "update": lambda: EvidenceFile.objects.filter(pk=evidence.pk).update(
-            scan_status="infected",
-            scan_detail="Eicar-Test-Signature",
-            scanned_at=timezone.now(),
-            scan_attempts=1,
-        ),
-        "raw": raw(
-            "UPDATE uploads_evidencefile SET scan_status = 'clean', scan_detail = '', "
-            "scan_queued_at = now() WHERE id = %s",
-            evidence.pk,
-        ),
-    }
     smuggled = raw(
         "UPDATE uploads_evidencefile SET scan_status = 'clean', sha256 = %s "
         "WHERE id = %s",
         "1" * 64,
         evidence.pk,
     )
-
-    assert {n: refused(v) for n, v in verdicts.items()} == dict.fromkeys(
-        verdicts, False
+    verdict = raw(
+        "UPDATE uploads_evidencefile SET scan_status = 'infected', "
+        "scan_detail = 'Eicar-Test-Signature', scanned_at = now(), "
+        "scan_queued_at = now() WHERE id = %s",
+        evidence.pk,
     )
+
     assert refused(smuggled)
-    assert EvidenceFile.objects.get(pk=evidence.pk).sha256 == "0" * 64
+    assert not refused(verdict)
+    stored = EvidenceFile.objects.get(pk=evidence.pk)
+    assert (stored.scan_status, stored.sha256) == ("infected", "0" * 64)
+
+
+def test_a_verdict_once_given_is_kept(evidence):
+    EvidenceFile.objects.filter(pk=evidence.pk).update(
+        scan_status="infected",
+        scan_detail="Eicar-Test-Signature",
+        scanned_at=timezone.now(),
+    )
+    attempts = {
+        "orm": lambda: EvidenceFile.objects.filter(pk=evidence.pk).update(
+            scan_status="clean", scan_detail=""
+        ),
+        "raw": raw(
+            "UPDATE uploads_evidencefile SET scan_status = 'pending', "
+            "scanned_at = NULL WHERE id = %s",
+            evidence.pk,
+        ),
+        "detail": raw(
+            "UPDATE uploads_evidencefile SET scan_detail = 'nothing' WHERE id = %s",
+            evidence.pk,
+        ),
+    }
+
+    assert {n: refused(a) for n, a in attempts.items()} == dict.fromkeys(attempts, True)
+    # The centre can still delete the infected file before the cutoff.
+    assert not refused(_soft_delete(evidence))
+    assert EvidenceFile.objects.get(pk=evidence.pk).scan_status == "infected"
 
 
 def test_file_rows_are_removed_only_by_the_retention_path(evidence):
