@@ -132,7 +132,9 @@ def _render(centre: Centre, unit: Unit, owner: User, tag: str) -> ReportRender:
     )
 
 
-def _training(memberships: list[Membership]) -> tuple[Any, list[tuple[Any, Any]]]:
+def finished_training(
+    memberships: list[Membership],
+) -> tuple[Any, list[tuple[Any, Any]]]:
     """The board's assessment, and for each membership a finished attempt at its first
     section and a certificate."""
     from training.content import DEFAULT_CONTENT, content_load_file
@@ -287,7 +289,7 @@ def build_world(two_centres: Any) -> World:
             published_at=now,
         )
     assessment, ((alice_attempt, alice_cert), (charlie_attempt, charlie_cert)) = (
-        _training(
+        finished_training(
             [
                 tc.alice.memberships.get(centre=alice_centre),
                 tc.charlie.memberships.get(centre=charlie_centre),

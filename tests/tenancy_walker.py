@@ -73,42 +73,12 @@ def _force_login(client: Client, user: Any) -> None:
 
 
 def _alice_training(w: Any) -> dict[str, Any]:
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-    from django.utils import timezone
-
-    from training.content import DEFAULT_CONTENT, content_load_file
-    from training.models import AcademicYear, Attempt, Certificate
-    from training.services import progress_start
+    # The access matrix's builder: a finished attempt at section 1 and a certificate.
+    from tests.access_world import finished_training
 
     if not hasattr(w, "_alice_training"):
-        _start, _end, label = AcademicYear.bounds_for(timezone.localdate())
-        year = content_load_file(DEFAULT_CONTENT, publish=True, year_label=label)
-        assessment = year.assessments.order_by("position").first()
         membership = w.alice.memberships.get(centre=w.alice_centre)
-        progress = progress_start(membership=membership, assessment=assessment)
-        progress.declaration_accepted_at = timezone.now()
-        progress.passed_at = timezone.now()
-        progress.save()
-        item = progress.sections.get(section__number=1)
-        attempt = Attempt.objects.create(
-            section_progress=item,
-            number=1,
-            question_ids=list(item.section.questions.values_list("pk", flat=True)),
-            finished_at=timezone.now(),
-            correct=0,
-        )
-        key = "certificates/walker/alice.pdf"
-        default_storage.delete(key)
-        default_storage.save(key, ContentFile(b"%PDF-1.7 Alice's certificate"))
-        certificate = Certificate.objects.create(
-            progress=progress,
-            centre=w.alice_centre,
-            person_name="Alice Alicesurname",
-            issued_on=timezone.localdate(),
-            status=Certificate.Status.READY,
-            storage_key=key,
-        )
+        assessment, [(attempt, certificate)] = finished_training([membership])
         w._alice_training = {
             "assessment": assessment,
             "attempt": attempt,

@@ -30,7 +30,7 @@ from audit.services import audit_record
 
 from . import scanning
 from .models import EvidenceFile, ScanStatus
-from .services import _target
+from .services import audit_target
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -98,7 +98,7 @@ def _record_verdict(evidence_id: int, verdict: scanning.Verdict) -> str:
         audit_record(
             action=AuditEvent.Action.FILE_SCANNED,
             centre=evidence.centre,
-            target=_target(
+            target=audit_target(
                 evidence.unit, evidence.kind, evidence.entry, evidence.original_name
             ),
             file=str(evidence.public_id),

@@ -364,7 +364,8 @@ def _remove_parts(session_pk: int) -> None:
     UploadSession.objects.filter(pk=session_pk).update(parts_removed_at=timezone.now())
 
 
-def _target(unit: Unit, kind: str, entry: Entry | None, name: str) -> str:
+def audit_target(unit: Unit, kind: str, entry: Entry | None, name: str) -> str:
+    """How an evidence file is named in its audit events (upload, delete, lock, scan)."""
     if entry is not None:
         return f"{unit.code} {entry.candidate.display_number}: {name}"
     return f"{unit.code} {kind}: {name}"
@@ -459,7 +460,7 @@ def _complete_in_place(
 
 
 def _queue_scan(evidence_pk: int) -> None:
-    from .scans import file_scan_queue  # scans reads this module's audit target
+    from .scans import file_scan_queue  # scans imports this module (audit_target)
 
     file_scan_queue(evidence_pk)
 
@@ -509,7 +510,7 @@ def _record_file(
                 action=AuditEvent.Action.FILE_UPLOADED,
                 actor=acting_user,
                 centre=centre,
-                target=_target(
+                target=audit_target(
                     unit, evidence.kind, evidence.entry, evidence.original_name
                 ),
                 request=request,
@@ -566,7 +567,7 @@ def file_delete(
             action=AuditEvent.Action.FILE_DELETED,
             actor=acting_user,
             centre=locked.centre,
-            target=_target(
+            target=audit_target(
                 locked.unit, locked.kind, locked.entry, locked.original_name
             ),
             request=request,
@@ -621,7 +622,7 @@ def files_lock_past_cutoff(*, now: datetime | None = None) -> int:
                 audit_record(
                     action=AuditEvent.Action.FILE_LOCKED,
                     centre=evidence.centre,
-                    target=_target(
+                    target=audit_target(
                         evidence.unit,
                         evidence.kind,
                         evidence.entry,
