@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -86,6 +87,14 @@ def flush_redis() -> None:
         client.flushdb()
     finally:
         client.close()
+
+
+def board_wide() -> Any:
+    """A bench arranges and checks its demo centres' data itself, board-wide; the servers
+    it measures set their own scopes (common/scoping.py)."""
+    from common import scoping
+
+    return scoping.every_centre(f"bench {Path(sys.argv[0]).name}")
 
 
 def django_setup(stack: Stack) -> None:

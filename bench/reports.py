@@ -174,4 +174,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with _stack.board_wide():
+        sys.exit(main())

@@ -3,7 +3,8 @@
 `TenancyMiddleware` puts the active membership and centre on every request. Views that show
 centre-owned data are wrapped in `centre_member_required`, and load every object named in the
 URL through an `access_*` helper that filters by `request.centre` in the query, so another
-centre's object gives the same 404 as a missing one.
+centre's object gives the same 404 as a missing one. The middleware also enters the
+request's centre scope (common/scoping.py), which centre-owned models' managers enforce.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+
+from common import scoping
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -93,7 +96,10 @@ class TenancyMiddleware:
         request.membership = membership  # type: ignore[attr-defined]
         request.centre = membership.centre if membership else None  # type: ignore[attr-defined]
         request.several_centres = bool(request.session.get(SEVERAL_KEY))  # type: ignore[attr-defined]
-        return self.get_response(request)
+        # The fail-closed second lock (common/scoping.py): the rest of the request reads
+        # centre-owned rows only of the centres this person may see.
+        with scoping.entered(scoping.scope_for_request(request)):
+            return self.get_response(request)
 
 
 ViewFunc = Callable[..., HttpResponse]

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from common.scoping import CentreScopedManager
+
 CENTRE_NUMBER_MAX = 79999
 CANDIDATE_NUMBER_MAX = 9999
 
@@ -278,6 +280,8 @@ class Candidate(models.Model):
     # number and marks stay (they are the centre's and the board's record).
     personal_data_removed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = CentreScopedManager()
+
     class Meta:
         ordering = ["centre", "number"]
         verbose_name = _("candidate")
@@ -320,6 +324,8 @@ class Entry(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="entries")
     processed_at = models.DateTimeField(_("processed by the board"), auto_now_add=True)
 
+    objects = CentreScopedManager()
+
     class Meta:
         ordering = ["unit", "candidate__number"]
         verbose_name = _("entry")
@@ -343,6 +349,8 @@ class Marksheet(models.Model):
     )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="marksheets")
     first_submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CentreScopedManager()
 
     class Meta:
         verbose_name = _("marksheet")
@@ -371,6 +379,8 @@ class Submission(models.Model):
     # The first submission of a sheet queues the moderation sample; later ones (late
     # entries) join the sheet without changing the sample.
     is_first = models.BooleanField(default=True)
+
+    objects = CentreScopedManager()
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -418,6 +428,8 @@ class Mark(models.Model):
     )
     # Copied from the submission in the same transaction, so database rules can read it.
     is_locked = models.BooleanField(default=False)
+
+    objects = CentreScopedManager()
 
     class Meta:
         verbose_name = _("mark")
@@ -471,6 +483,8 @@ class MarkChange(models.Model):
     source = models.CharField(max_length=20, choices=Source, default=Source.ENTRY)
     old = models.JSONField(default=dict)
     new = models.JSONField(default=dict)
+
+    objects = CentreScopedManager()
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -555,6 +569,8 @@ class MarkChangeRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     board_note = models.TextField(_("note from the board"), blank=True)
+
+    objects = CentreScopedManager()
 
     class Meta:
         ordering = ["-requested_at"]

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.scoping import CentreScopedManager
+
 
 class ClericalCorrection(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -39,6 +41,8 @@ class ClericalCorrection(models.Model):
     made_at = models.DateTimeField(_("made"), auto_now_add=True)
     # A later correction of the same entry replaces this one; both stay on record.
     is_current = models.BooleanField(default=True)
+
+    objects = CentreScopedManager()
 
     class Meta:
         ordering = ["-made_at", "-id"]
@@ -118,6 +122,8 @@ class ModeratorReport(models.Model):
         "recommendations",
         "comments",
     )
+
+    objects = CentreScopedManager()
 
     class Meta:
         verbose_name = _("moderator report")

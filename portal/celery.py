@@ -8,6 +8,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("portal")
+# Tasks start with no centre scope and set their own (common/scoping.py).
+app = Celery("portal", task_cls="common.scoping:ScopeFreshTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

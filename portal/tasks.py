@@ -6,6 +6,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from common import scoping
+
 
 @shared_task(name="portal.heartbeat")
 def heartbeat(token: str) -> str:
@@ -23,4 +25,5 @@ def apply_retention() -> int:
     """The daily retention run (beat); returns the run's id."""
     from portal.retention import retention_apply
 
-    return retention_apply(triggered_by="beat").pk
+    with scoping.every_centre("portal.apply_retention"):
+        return retention_apply(triggered_by="beat").pk

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.scoping import CentreScopedManager
+
 
 class ReportRender(models.Model):
     class Kind(models.TextChoices):
@@ -45,6 +47,8 @@ class ReportRender(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+
+    objects = CentreScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

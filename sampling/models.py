@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.scoping import CentreScopedManager
+
 
 class Sample(models.Model):
     class Status(models.TextChoices):
@@ -38,6 +40,8 @@ class Sample(models.Model):
     last_error = models.TextField(blank=True)
     # The parameters used (size table, anchors, grade scale), for a later review.
     rules = models.JSONField(default=dict, blank=True)
+
+    objects = CentreScopedManager()
 
     class Meta:
         verbose_name = _("sample")
@@ -85,6 +89,8 @@ class SampleMember(models.Model):
     replaces = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = CentreScopedManager()
 
     class Meta:
         ordering = ["sample", "rank", "entry__candidate__number"]

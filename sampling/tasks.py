@@ -5,6 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
+from common import scoping
+from iamis.models import Submission
+
 from . import services
 from .models import Sample
 
@@ -19,24 +22,26 @@ from .models import Sample
     acks_late=True,
 )
 def generate_sample(self, submission_id: int) -> str:
-    try:
-        sample = services.sample_generate(submission_id=submission_id)
-    except DatabaseError as error:
-        if self.request.retries >= services.MAX_ATTEMPTS:
-            services.sample_failed(submission_id=submission_id, error=str(error))
-        raise
-    return sample.status
+    with scoping.centre_of(Submission, submission_id, "sampling.generate_sample"):
+        try:
+            sample = services.sample_generate(submission_id=submission_id)
+        except DatabaseError as error:
+            if self.request.retries >= services.MAX_ATTEMPTS:
+                services.sample_failed(submission_id=submission_id, error=str(error))
+            raise
+        return sample.status
 
 
 @shared_task(name="sampling.requeue_pending_samples")
 def requeue_pending_samples() -> int:
     """Beat: a sample still pending after its task was lost (a crash between commit and
     enqueue, a worker killed mid-run) is queued again, within the attempts limit."""
-    pending = Sample.objects.filter(
-        status=Sample.Status.PENDING, attempts__lt=services.MAX_ATTEMPTS
-    ).values_list("submission_id", flat=True)
-    count = 0
+    with scoping.every_centre("sampling.requeue_pending_samples"):
+        pending = list(
+            Sample.objects.filter(
+                status=Sample.Status.PENDING, attempts__lt=services.MAX_ATTEMPTS
+            ).values_list("submission_id", flat=True)
+        )
     for submission_id in pending:
         generate_sample.delay(submission_id)
-        count += 1
-    return count
+    return len(pending)

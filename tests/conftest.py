@@ -11,6 +11,7 @@ from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Invite, Membership, User
+from common import scoping
 from iamis.models import Candidate, Centre, MarkChangeRequest, Submission, Unit
 from portal.models import ExamsOfficerChange
 
@@ -27,6 +28,15 @@ from .factories import (
 # A shared 2-core machine has slow moments; timing is not what the properties test.
 hypothesis_settings.register_profile("suite", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("suite")
+
+
+@pytest.fixture(autouse=True)
+def board_wide_scope():
+    # Arrange and assert steps read every centre's rows, as the board may. What is under
+    # test sets its own scope: requests (TenancyMiddleware), tasks (ScopeFreshTask starts
+    # them with none) and commands (common/scoping.py).
+    with scoping.every_centre("tests"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -34,5 +34,7 @@ def test_walker_catches_a_view_that_forgets_the_access_helper(two_centres, setti
     leaks = [problem for problem in report.problems if "leaky/" in problem]
     assert any("shows Alice's data" in problem for problem in leaks)
     assert any("foreign object gave 200" in problem for problem in leaks)
-    # Only the planted bug is reported; the real URLs stay clean.
+    # Only the planted bug is reported: the real URLs stay clean, and the view that
+    # forgets its filter but keeps the default manager is held by the centre scope.
     assert all("leaky/" in problem for problem in report.problems)
+    assert any(probe.name == "forgetful_candidate" for probe in report.probed)

@@ -23,6 +23,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.scoping import CentreScopedManager
+
 
 class StaffRole(models.Model):
     """A centre role that decides which assessments a person is given."""
@@ -80,6 +82,8 @@ class TrainingProfile(models.Model):
         "iamis.Centre", on_delete=models.CASCADE, related_name="+"
     )
     roles = models.ManyToManyField(StaffRole, blank=True, related_name="+")
+
+    objects = CentreScopedManager()
 
     class Meta:
         verbose_name = _("training profile")
@@ -281,6 +285,8 @@ class Progress(models.Model):
     # Set on 1 August for the year that ended: kept, read-only.
     archived_at = models.DateTimeField(null=True, blank=True)
 
+    objects = CentreScopedManager()
+
     class Meta:
         verbose_name = _("assessment progress")
         verbose_name_plural = _("assessment progress")
@@ -399,6 +405,8 @@ class Certificate(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     storage_key = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+
+    objects = CentreScopedManager()
 
     class Meta:
         verbose_name = _("certificate")

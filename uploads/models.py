@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.scoping import CentreScopedManager
+
 
 class Kind(models.TextChoices):
     CANDIDATE = "candidate", _("Candidate's work")
@@ -78,6 +80,8 @@ class EvidenceFile(models.Model):
     # Scans begun and not finished (a worker killed mid-scan): counted so such a file
     # is given up on instead of being redelivered forever.
     scan_attempts = models.PositiveSmallIntegerField(default=0)
+
+    objects = CentreScopedManager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -173,6 +177,8 @@ class UploadSession(models.Model):
         blank=True,
         related_name="+",
     )
+
+    objects = CentreScopedManager()
 
     class Meta:
         verbose_name = _("upload session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 
 import pytest
@@ -28,8 +29,11 @@ def _run_together(*jobs):
         finally:
             connection.close()
 
+    # Each thread runs in a copy of the test's context, so it keeps the test's centre
+    # scope (common/scoping.py) as a request thread keeps its own.
     threads = [
-        threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)
+        threading.Thread(target=contextvars.copy_context().run, args=(run, i, job))
+        for i, job in enumerate(jobs)
     ]
     for thread in threads:
         thread.start()

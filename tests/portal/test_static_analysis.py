@@ -36,6 +36,7 @@ def leaky(request, number):
     Candidate.objects.raw("SELECT * FROM iamis_candidate")
     rows.extra(where=["1=1"])
     rows.annotate(x=RawSQL("SELECT 1", []))
+    Candidate._base_manager.all()
     return mark_safe(request.GET["name"])
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common import scoping
 from iamis.models import Series
 from iamis.services import entries_import_file
 
@@ -36,7 +37,9 @@ class Command(BaseCommand):
             data = csv_file.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {csv_file}: {error}") from None
-        result = entries_import_file(series=target, data=data, acting_user=None)
+        # Entries name their centres in the file: the import works across centres.
+        with scoping.every_centre("manage.py import_entries"):
+            result = entries_import_file(series=target, data=data, acting_user=None)
         if not result.ok:
             for problem in result.problems:
                 self.stderr.write(str(problem))

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from common import scoping
 from portal.retention import retention_apply, retention_due
 
 
@@ -30,6 +31,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with scoping.every_centre("manage.py apply_retention"):
+            self._apply(options)
+
+    def _apply(self, options: dict[str, Any]) -> None:
         today = options["today"] or timezone.localdate()
         if options["dry_run"]:
             due = retention_due(today)

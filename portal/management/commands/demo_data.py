@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from common import scoping
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo_data
 
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        accounts = load_demo_data()
+        with scoping.every_centre("manage.py demo_data"):
+            accounts = load_demo_data()
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(
             "Sign in at http://127.0.0.1:8000/ with any of these accounts:"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from common import scoping
 from training.content import DEFAULT_CONTENT, content_load_file
 
 
@@ -17,9 +18,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        year = content_load_file(
-            Path(str(options["path"])), publish=bool(options["publish"])
-        )
+        # Content is the board's, but loading it may touch centres' progress rows.
+        with scoping.every_centre("manage.py load_training"):
+            year = content_load_file(
+                Path(str(options["path"])), publish=bool(options["publish"])
+            )
         self.stdout.write(
             f"Loaded {year.assessments.count()} assessments for {year.label}"
             + (" (published)" if year.published_at else "")
