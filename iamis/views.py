@@ -311,12 +311,6 @@ def print_marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
 
 @require_safe
 @iamis_required
-def guide(request: CentreRequest) -> HttpResponse:
-    return render(request, "iamis/guide.html")
-
-
-@require_safe
-@iamis_required
 def candidate_detail(request: CentreRequest, candidate_no: int) -> HttpResponse:
     candidate = selectors.access_candidate(
         membership=request.membership, candidate_no=candidate_no

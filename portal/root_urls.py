@@ -29,6 +29,7 @@ urlpatterns = [
     path("iamis/reports/", include("reports.urls")),
     path("moderation/", include("moderation.urls")),
     path("training/", include("training.urls")),
+    path("help/", include("guides.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("board/", admin.site.urls),
 ]

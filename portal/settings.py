@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "moderation",
     "reports",
     "training",
+    "guides",
     "audit",
     "axes",
 ]

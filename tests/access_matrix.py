@@ -114,6 +114,9 @@ ROUTES: dict[str, Route] = {
     "portal:eo_change_public": Route(P.PUBLIC, get=200, post=200),
     "portal:eo_change_status": Route(P.PUBLIC, get=200),
     ":set_language": Route(P.PUBLIC, post=302),
+    # The step-by-step guide: open to anyone, including people who cannot sign in.
+    "guides:index": Route(P.PUBLIC, get=200),
+    "guides:topic": Route(P.PUBLIC, get=200),
     # --- Sign-in, reset, invites ---------------------------------------------------
     "accounts:sign_in": Route(P.SIGNED_OUT, get=200, post=200),
     "accounts:sign_in_password": Route(P.SIGN_IN_PENDING, get=200, post=200),
@@ -156,7 +159,6 @@ ROUTES: dict[str, Route] = {
     "accounts:replace_authenticator": Route(P.SIGNED_IN, get=200, post=200),
     # --- IAMIS ------------------------------------------------------------------------
     "iamis:index": Route(P.IAMIS, get=200),
-    "iamis:guide": Route(P.IAMIS, get=200),
     # An empty save changes nothing and goes back to the sheet.
     "iamis:marksheet": Route(P.IAMIS, get=200, post=302),
     # Without htmx the inline cell goes back to the sheet.

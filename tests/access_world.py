@@ -329,6 +329,8 @@ def build_world(two_centres: Any) -> World:
         "change_id": tc.alice_eo_change.public_id,
         # Invite and password-reset links carry secret tokens; these are not real.
         "token": "not-a-real-token",
+        # The step-by-step guide's topics are the same for everybody.
+        "topic": "marks",
         "uidb64": "MQ",
         # Training content is the board's, the same for every centre.
         "assessment_id": assessment.public_id,
@@ -416,4 +418,6 @@ CENTRE_OWNED = frozenset(
         "certificate_id",
     }
 )
-SHARED = frozenset({"change_id", "token", "uidb64", "assessment_id", "section_no"})
+SHARED = frozenset(
+    {"change_id", "token", "uidb64", "assessment_id", "section_no", "topic"}
+)
