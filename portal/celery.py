@@ -6,6 +6,9 @@ import os
 
 from celery import Celery
 
+# Carries the request id into every task sent and logged (its signals connect on import).
+import common.request_log  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 # Tasks start with no centre scope and set their own (common/scoping.py).

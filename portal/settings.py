@@ -65,6 +65,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Every response, probes too, carries the request id its log lines carry.
+    "common.request_log.RequestIdMiddleware",
+    # Load balancers' probes are answered before host checks and the HTTPS redirect.
+    "portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -147,6 +151,8 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD", 600_000
 )
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# The worker logs through LOGGING below (JSON with request ids), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # A sample whose task was lost (crash between commit and enqueue) is queued again.
     "requeue-pending-samples": {
@@ -370,10 +376,26 @@ TIME_ZONE = "Europe/London"
 USE_TZ = True
 
 # --- Logging --------------------------------------------------------------------------------
+# One JSON object a line with the request id (common/request_log.py), for the log
+# collector; the embedded default (DEBUG) prints plain lines a person can read.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "common.request_log.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "common.request_log.JsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes logs every reset at INFO; its lockouts are in our audit events anyway.
     # WeasyPrint logs every layout step at INFO; its warnings still show.
