@@ -157,6 +157,7 @@ ROUTES: dict[str, Route] = {
     # --- IAMIS ------------------------------------------------------------------------
     "iamis:index": Route(P.IAMIS, get=200),
     "iamis:guide": Route(P.IAMIS, get=200),
+    "iamis:dashboard": Route(P.IAMIS, get=200),
     # An empty save changes nothing and goes back to the sheet.
     "iamis:marksheet": Route(P.IAMIS, get=200, post=302),
     # Without htmx the inline cell goes back to the sheet.
