@@ -153,6 +153,8 @@ ROUTES: dict[str, Route] = {
     # --- Your profile (any signed-in person, about themselves only) -------------------
     "accounts:profile": Route(P.SIGNED_IN, get=200, post=200),
     "accounts:password_change": Route(P.SIGNED_IN, get=200, post=200),
+    # An empty post switches the reminders off (an unticked box) and goes back.
+    "accounts:reminders": Route(P.SIGNED_IN, post=302),
     "accounts:replace_authenticator": Route(P.SIGNED_IN, get=200, post=200),
     # --- IAMIS ------------------------------------------------------------------------
     "iamis:index": Route(P.IAMIS, get=200),
