@@ -7,7 +7,7 @@ from django.core.mail import EmailMessage
 
 
 def html_of(message: EmailMessage) -> str:
-    [(content, mimetype)] = message.alternatives  # type: ignore[attr-defined]
+    [(content, mimetype)] = message.alternatives
     assert mimetype == "text/html"
     return content
 
