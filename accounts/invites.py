@@ -35,6 +35,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def link_is_current(invite: Invite, link: str) -> bool:
+    """Whether `link` carries the invite's current token (not one a resend replaced)."""
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    return _hash(token) == invite.token_hash
+
+
 def _link(request: HttpRequest | None, token: str) -> str:
     path = reverse("accounts:invite_accept", args=[token])
     return absolute_url(path, request)

@@ -19,7 +19,6 @@ ids, loads what it needs and returns how many recipients it sent to.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -33,9 +32,12 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccessGrant, Invite, Membership, User
+from accounts.invites import link_is_current
+from accounts.models import Invite, User
+from accounts.selectors import exams_officer_of, iamis_users
 from common.urls import absolute_url
 from iamis.models import Centre, Entry, Submission, Unit
+from iamis.selectors import sheet_progress, units_for_member
 
 from .models import SentNotification
 
@@ -88,16 +90,7 @@ def _people(users: Iterable[User]) -> list[Recipient]:
 
 def exams_officer(centre: Centre) -> list[Recipient]:
     """The centre's exams officer: their account, or the address on the centre record."""
-    membership = (
-        Membership.objects.filter(
-            centre=centre,
-            account_type=Membership.AccountType.EXAMS_OFFICER,
-            is_active=True,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .first()
-    )
+    membership = exams_officer_of(centre=centre)
     if membership is not None:
         return _people([membership.user])
     return recipients_for([centre.exams_officer_email])
@@ -205,11 +198,10 @@ def invite(*, invite_id: int, link: str) -> int:
     """The invitee, in the language the inviter chose; only while the link still works
     (a newer link, revoked or accepted: nothing to send)."""
     found = Invite.objects.select_related("centre").filter(pk=invite_id).first()
-    token = link.rstrip("/").rsplit("/", 1)[-1]
     if (
         found is None
         or not found.is_usable_at(timezone.now())
-        or hashlib.sha256(token.encode()).hexdigest() != found.token_hash
+        or not link_is_current(found, link)
     ):
         return 0
     return deliver(
@@ -397,34 +389,13 @@ def moderator_report(*, report_id: int, today: date | None = None) -> int:
     )
 
 
-def _sheet_open(centre: Centre, unit: Unit) -> tuple[int, int]:
-    """(entries not yet submitted, entries without a complete mark) on the sheet."""
-    entries = Entry.objects.filter(centre=centre, unit=unit)
-    left_to_submit = entries.exclude(mark__is_locked=True).count()
-    unmarked = entries.exclude(mark__is_complete=True).count()
-    return left_to_submit, unmarked
-
-
 def reminder_recipients(centre: Centre, unit: Unit) -> list[Recipient]:
     """The exams officer and the teachers who may open the unit in IAMIS (User accounts
     with the IAMIS grant, within any unit limit), except those who switched reminders
     off. Admin accounts are not reminded: the exams officer speaks for the office."""
-    from iamis.selectors import units_for_member
-
-    teachers = (
-        Membership.objects.filter(
-            centre=centre,
-            account_type=Membership.AccountType.USER,
-            is_active=True,
-            user__is_active=True,
-            grants__area=AccessGrant.Area.IAMIS,
-        )
-        .select_related("centre", "user")
-        .order_by("user__email")
-    )
     may_open = [
         membership.user
-        for membership in teachers
+        for membership in iamis_users(centre=centre)
         if units_for_member(membership=membership).filter(pk=unit.pk).exists()
     ]
     everyone = _merge(exams_officer(centre), _people(may_open))
@@ -440,8 +411,8 @@ def deadline_reminder(
     unit = Unit.objects.select_related("series").filter(pk=unit_id).first()
     if centre is None or unit is None or unit.sample_deadline is None:
         return 0
-    left_to_submit, unmarked = _sheet_open(centre, unit)
-    if not left_to_submit:
+    progress = sheet_progress(centre=centre, unit=unit)
+    if not progress.to_submit:
         return 0
     return deliver(
         kind=Kind.DEADLINE_REMINDER,
@@ -458,8 +429,8 @@ def deadline_reminder(
             "centre": centre,
             "deadline": unit.sample_deadline,
             "days_left": (unit.sample_deadline - today).days,
-            "left_to_submit": left_to_submit,
-            "unmarked": unmarked,
+            "left_to_submit": progress.to_submit,
+            "unmarked": progress.left,
             "link": absolute_url(reverse("iamis:marksheet", args=[unit.public_id])),
         },
         centre=centre,
