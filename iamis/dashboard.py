@@ -154,7 +154,7 @@ def dashboard_rows(
 ) -> list[DashboardRow]:
     """The member's sheets in the open series, most urgent first (one query)."""
     from sampling.models import Sample, SampleMember
-    from uploads.models import EvidenceFile, Kind
+    from uploads.models import EvidenceFile, Kind, ScanStatus
 
     centre = membership.centre
     units = units_for_member(membership=membership).filter(
@@ -166,12 +166,11 @@ def dashboard_rows(
     members = SampleMember.objects.filter(
         centre=centre, sample__unit=OuterRef("pk"), work_unavailable=False
     )
-    has_file = EvidenceFile.objects.filter(
-        centre=centre,
-        entry=OuterRef("entry"),
-        kind=Kind.CANDIDATE,
-        deleted_at__isnull=True,
+    # A file with a virus does not count: the moderator cannot see it.
+    files = EvidenceFile.objects.filter(centre=centre, deleted_at__isnull=True).exclude(
+        scan_status=ScanStatus.INFECTED
     )
+    has_file = files.filter(entry=OuterRef("entry"), kind=Kind.CANDIDATE)
     units = units.annotate(
         complete_count=Count(
             "entries", filter=mine & Q(entries__mark__is_complete=True)
@@ -191,14 +190,7 @@ def dashboard_rows(
         ),
         sampled_count=_count(members, "sample"),
         sampled_with_files_count=_count(members.filter(Exists(has_file)), "sample"),
-        has_group_files=Exists(
-            EvidenceFile.objects.filter(
-                centre=centre,
-                unit=OuterRef("pk"),
-                kind=Kind.GROUP,
-                deleted_at__isnull=True,
-            )
-        ),
+        has_group_files=Exists(files.filter(unit=OuterRef("pk"), kind=Kind.GROUP)),
     )
     rows = [_row(unit, today) for unit in units]
     rows.sort(key=lambda row: row.urgency)

@@ -89,9 +89,10 @@ def test_a_sheet_moves_from_not_started_to_complete(two_centres):
     assert stage() == Stage.COMPLETE
 
 
-def _upload(sample, number: int) -> None:
+def _upload(sample, number: int, **fields) -> None:
     entry = sample.unit.entries.get(centre=sample.centre, candidate__number=number)
     EvidenceFile.objects.create(
+        **fields,
         centre=sample.centre,
         unit=sample.unit,
         entry=entry,
@@ -99,7 +100,7 @@ def _upload(sample, number: int) -> None:
         original_name="essay.pdf",
         size=5,
         sha256="a" * 64,
-        storage_key=f"evidence/test/{entry.pk}",
+        storage_key=f"evidence/test/{entry.pk}/{len(fields)}",
         uploaded_by=sample.submission.submitted_by,
     )
 
@@ -125,6 +126,9 @@ def test_an_upload_unit_is_complete_once_every_sampled_candidate_has_a_file(
         0,
     )
     first = sampled_number(sample)
+    # A file with a virus in it is no use to the moderator.
+    _upload(sample, first, scan_status="infected", scan_detail="Eicar-Signature")
+    assert row().sampled_with_files == 0
     _upload(sample, first)
     assert (row().sampled_with_files, row().files_missing) == (1, 4)
     # Lost work needs no file: it has a substitute, which does.
