@@ -11,12 +11,10 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
@@ -37,20 +35,23 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def link_is_current(invite: Invite, link: str) -> bool:
+    """Whether `link` carries the invite's current token (not one a resend replaced)."""
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    return _hash(token) == invite.token_hash
+
+
 def _link(request: HttpRequest | None, token: str) -> str:
     path = reverse("accounts:invite_accept", args=[token])
     return absolute_url(path, request)
 
 
 def _send_email(invite: Invite, link: str) -> None:
-    with translation.override(invite.language):
-        context = {"invite": invite, "link": link, "centre": invite.centre}
-        subject = _("You have been invited to the Internal Assessment Portal")
-        text = render_to_string("accounts/email/invite.txt", context)
-        html = render_to_string("accounts/email/invite.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[invite.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    """E-mail the link once this transaction commits (notifications.emails.invite)."""
+    from notifications.tasks import invite as invite_task
+    from notifications.tasks import send_on_commit
+
+    send_on_commit(invite_task, invite_id=invite.pk, link=link, hidden=["link"])
 
 
 def _issue_token(invite: Invite) -> str:
@@ -116,7 +117,7 @@ def invite_send(
             account_type=account_type,
         )
         link = _link(request, token)
-        transaction.on_commit(lambda: _send_email(invite, link))
+        _send_email(invite, link)
     return SentInvite(invite=invite, link=link)
 
 
@@ -137,7 +138,7 @@ def invite_resend(
             request=request,
         )
         link = _link(request, token)
-        transaction.on_commit(lambda: _send_email(invite, link))
+        _send_email(invite, link)
     return SentInvite(invite=invite, link=link)
 
 

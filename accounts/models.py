@@ -61,6 +61,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         choices=Language,
         default=Language.ENGLISH,
     )
+    # E-mails 7 days and 1 day before a unit's deadline for sheets not yet submitted.
+    deadline_reminders = models.BooleanField(
+        _("e-mail me deadline reminders"), default=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("board staff"),

@@ -52,6 +52,27 @@ def profile_update(
     return changed
 
 
+def reminders_set(
+    *, user: User, deadline_reminders: bool, request: HttpRequest | None = None
+) -> bool:
+    """Switch the deadline reminder e-mails on or off; returns whether it changed."""
+    with transaction.atomic():
+        before = user.deadline_reminders
+        if before == deadline_reminders:
+            return False
+        user.deadline_reminders = deadline_reminders
+        user.save(update_fields=["deadline_reminders"])
+        audit_record(
+            action=AuditEvent.Action.PROFILE_CHANGED,
+            actor=user,
+            target=user.email,
+            request=request,
+            before={"deadline_reminders": before},
+            after={"deadline_reminders": deadline_reminders},
+        )
+    return True
+
+
 def password_change(
     *, user: User, new_password: str, request: HttpRequest | None = None
 ) -> None:

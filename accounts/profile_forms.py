@@ -61,6 +61,17 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class RemindersForm(forms.Form):
+    deadline_reminders = forms.BooleanField(
+        label=_("E-mail me deadline reminders"),
+        help_text=_(
+            "7 days and 1 day before a unit's deadline, when its marks have not all "
+            "been submitted."
+        ),
+        required=False,
+    )
+
+
 class AuthenticatorProofForm(forms.Form):
     """Before replacing the authenticator: a code from the current app, or a recovery code."""
 

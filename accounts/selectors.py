@@ -23,6 +23,37 @@ def memberships_for(*, user: User) -> QuerySet[Membership]:
     )
 
 
+def exams_officer_of(*, centre: Centre) -> Membership | None:
+    """The centre's exams officer account, if someone holds it."""
+    return (
+        Membership.objects.filter(
+            centre=centre,
+            account_type=Membership.AccountType.EXAMS_OFFICER,
+            is_active=True,
+            user__is_active=True,
+        )
+        .select_related("user", "centre")
+        .first()
+    )
+
+
+def iamis_users(*, centre: Centre) -> QuerySet[Membership]:
+    """The centre's User accounts with IAMIS access (teachers), with their users."""
+    from .models import AccessGrant
+
+    return (
+        Membership.objects.filter(
+            centre=centre,
+            account_type=Membership.AccountType.USER,
+            is_active=True,
+            user__is_active=True,
+            grants__area=AccessGrant.Area.IAMIS,
+        )
+        .select_related("user", "centre")
+        .order_by("user__email")
+    )
+
+
 def access_membership(*, centre: Centre, member_id: UUID) -> Membership:
     """An active account at the centre; removed, missing and foreign ones are one 404."""
     return get_object_or_404(

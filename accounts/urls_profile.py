@@ -9,6 +9,7 @@ from .views import profile
 urlpatterns = [
     path("", profile.profile, name="profile"),
     path("password/", profile.password_change, name="password_change"),
+    path("reminders/", profile.reminders, name="reminders"),
     path(
         "authenticator/",
         profile.replace_authenticator,

@@ -8,6 +8,7 @@ app_name = "iamis"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("units/<uuid:unit_id>/", views.marksheet, name="marksheet"),
     path(
         "units/<uuid:unit_id>/candidates/<int:candidate_no>/",

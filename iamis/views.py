@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.models import AccessGrant
 from common.tenancy import CentreRequest, grant_required
 
+from . import dashboard as sheets_dashboard
 from . import marks, selectors
 from .marks import SheetProgress
 from .models import Task, Unit
@@ -48,6 +49,28 @@ def index(request: CentreRequest) -> HttpResponse:
         request,
         "iamis/index.html",
         {"series_groups": series_groups, "report_unit_ids": report_unit_ids},
+    )
+
+
+@require_safe
+@iamis_required
+def dashboard(request: CentreRequest) -> HttpResponse:
+    """Every sheet of the open series and where it stands, most urgent first."""
+    show = request.GET.get("show", "mine")
+    show = show if show in sheets_dashboard.SHOW_CHOICES else "mine"
+    today = timezone.localdate()
+    rows = sheets_dashboard.dashboard_rows(
+        membership=request.membership, today=today, show=show
+    )
+    return render(
+        request,
+        "iamis/dashboard.html",
+        {
+            "rows": rows,
+            "show": show,
+            "today": today,
+            "sees_all": request.membership.is_centre_admin,
+        },
     )
 
 

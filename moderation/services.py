@@ -11,17 +11,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from common.urls import absolute_url
 from iamis.change_requests import snapshot_of
 from iamis.models import Entry, Mark, MarkChange, ModeratorAllocation, Task
 
@@ -198,8 +194,9 @@ def correction_make(
             original=replaced,
             amended=correction_snapshot(correction),
         )
-        pk = correction.pk
-        transaction.on_commit(lambda: _email_correction(pk))
+        from notifications.tasks import clerical_correction, send_on_commit
+
+        send_on_commit(clerical_correction, correction_id=correction.pk)
     return correction
 
 
@@ -210,43 +207,6 @@ def correction_snapshot(correction: ClericalCorrection) -> dict[str, Any]:
         "total": correction.total,
         "grade": correction.grade,
     }
-
-
-def _email_correction(correction_pk: int) -> None:
-    correction = ClericalCorrection.objects.select_related(
-        "centre", "unit", "entry__candidate", "mark"
-    ).get(pk=correction_pk)
-    recipients = correction.centre.notification_addresses()
-    if not recipients:
-        return
-    unit = correction.unit
-    link = absolute_url(reverse("iamis:marksheet", args=[unit.public_id]))
-    # The centre's language is not known per address; the exams officer's account, if
-    # any, says which one they chose.
-    from accounts.models import User
-
-    officer = User.objects.filter(
-        email__iexact=correction.centre.exams_officer_email
-    ).first()
-    with translation.override(officer.language if officer else "en"):
-        context = {
-            "correction": correction,
-            "centre": correction.centre,
-            "unit": unit,
-            "candidate": correction.entry.candidate,
-            "original": correction.mark.display_value,
-            "amended": correction.display_value,
-            "link": link,
-        }
-        subject = _("Clerical error identified: %(unit)s, candidate %(number)s") % {
-            "unit": unit.code,
-            "number": correction.entry.candidate.display_number,
-        }
-        text = render_to_string("moderation/email/clerical_correction.txt", context)
-        html = render_to_string("moderation/email/clerical_correction.html", context)
-    message = EmailMultiAlternatives(subject, text, to=recipients)
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 # --- Moderator reports -----------------------------------------------------------------
@@ -271,6 +231,7 @@ def report_save(
         for name in (*ModeratorReport.SECTIONS, "outcome"):
             setattr(report, name, (data.get(name) or "").strip())
         report.moderator = acting_user
+        newly_published = False
         if publish:
             if not report.outcome:
                 raise ValidationError(
@@ -279,6 +240,7 @@ def report_save(
             if report.status != ModeratorReport.Status.PUBLISHED:
                 report.status = ModeratorReport.Status.PUBLISHED
                 report.published_at = timezone.now()
+                newly_published = True
         report.full_clean()
         report.save()
         audit_record(
@@ -292,4 +254,9 @@ def report_save(
             target=allocation.unit.code,
             request=request,
         )
+        if newly_published:
+            # Sent now if results day has come; otherwise the daily run sends it then.
+            from notifications.tasks import moderator_report, send_on_commit
+
+            send_on_commit(moderator_report, report_id=report.pk)
     return report

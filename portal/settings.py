@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "training",
     "guides",
     "audit",
+    "notifications",
     "axes",
 ]
 
@@ -185,6 +186,12 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-renders": {
         "task": "reports.requeue_stuck_renders",
         "schedule": 300.0,
+    },
+    # E-mail: deadline reminders (7 days and 1 day before a unit's deadline, for sheets
+    # not submitted) and moderator reports reaching results day; each sent once.
+    "send-due-notifications": {
+        "task": "notifications.send_due",
+        "schedule": crontab(hour=7, minute=0),
     },
     # Retention (README, "Retention"): daily, so a day's results pass their period on
     # time; a run with nothing due changes nothing.

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,6 +132,9 @@ def sample_generate(*, submission_id: int) -> Sample:
         sample.rules = _rules_record(rules)
         sample.last_error = ""
         sample.save(update_fields=["status", "generated_at", "rules", "last_error"])
+        from notifications.tasks import sample_ready, send_on_commit
+
+        send_on_commit(sample_ready, sample_id=sample.pk)
         audit_record(
             action=AuditEvent.Action.SAMPLE_GENERATED,
             centre=sample.centre,
@@ -427,19 +428,14 @@ def sample_request_further(
             candidates=[m.entry.candidate.number for m in chosen],
         )
         if members:
-            transaction.on_commit(lambda: _email_further_sample(sample, chosen))
+            from notifications.tasks import further_sample, send_on_commit
+
+            send_on_commit(
+                further_sample,
+                sample_id=sample.pk,
+                member_ids=[member.pk for member in members],
+            )
     return members
-
-
-def _email_further_sample(sample: Sample, marks: list[Mark]) -> None:
-    centre = sample.centre
-    recipients = centre.notification_addresses()
-    if not recipients:
-        return
-    context = {"sample": sample, "unit": sample.unit, "centre": centre, "marks": marks}
-    subject = _("Further sample requested: %(code)s") % {"code": sample.unit.code}
-    text = render_to_string("sampling/email/further_sample.txt", context)
-    send_mail(subject, text, None, recipients)
 
 
 REASON_WORDS = {

@@ -156,9 +156,12 @@ ROUTES: dict[str, Route] = {
     # --- Your profile (any signed-in person, about themselves only) -------------------
     "accounts:profile": Route(P.SIGNED_IN, get=200, post=200),
     "accounts:password_change": Route(P.SIGNED_IN, get=200, post=200),
+    # An empty post switches the reminders off (an unticked box) and goes back.
+    "accounts:reminders": Route(P.SIGNED_IN, post=302),
     "accounts:replace_authenticator": Route(P.SIGNED_IN, get=200, post=200),
     # --- IAMIS ------------------------------------------------------------------------
     "iamis:index": Route(P.IAMIS, get=200),
+    "iamis:dashboard": Route(P.IAMIS, get=200),
     # An empty save changes nothing and goes back to the sheet.
     "iamis:marksheet": Route(P.IAMIS, get=200, post=302),
     # Without htmx the inline cell goes back to the sheet.

@@ -53,6 +53,25 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def notifications_in_process(request, monkeypatch):
+    """No worker runs in most tests, so notification tasks run in-process when queued,
+    through Celery's own `Task.apply` (the same task code and arguments). A test marked
+    `notifications_through_redis` sends them to Redis for a real worker instead."""
+    if request.node.get_closest_marker("notifications_through_redis"):
+        return
+    import notifications.tasks  # noqa: F401 (registers the tasks before the loop)
+    from portal.celery import app
+
+    for name, task in list(app.tasks.items()):
+        if name.startswith("notifications.") and name != "notifications.send_due":
+
+            def apply_now(args=None, kwargs=None, _task=task, **options):
+                return _task.apply(args, kwargs)
+
+            monkeypatch.setattr(task, "apply_async", apply_now)
+
+
 @dataclass
 class TwoCentres:
     """Alice's centre and Charlie's centre, each with an exams officer and entries.

@@ -33,6 +33,8 @@ NOT_SCOPED = {
     "audit.AuditEvent": "append-only; sign-in events have no centre",
     "portal.ExamsOfficerChange": "written by the public change form before anyone "
     "signs in; decided by the board",
+    "notifications.SentNotification": "the send-once log, read by its unique key: "
+    "its centre may be empty, and a scoped read that missed a row would send twice",
 }
 
 

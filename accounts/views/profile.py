@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import mfa
 from accounts import profile as services
@@ -25,6 +25,7 @@ from accounts.profile_forms import (
     AuthenticatorProofForm,
     NewAuthenticatorForm,
     ProfileForm,
+    RemindersForm,
 )
 
 # Replacing the authenticator: proof first, then a new secret kept sealed in the session.
@@ -71,8 +72,35 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile/profile.html",
-        {"form": form, "has_authenticator": mfa.user_has_mfa(user)},
+        {
+            "form": form,
+            "reminders_form": RemindersForm(
+                initial={"deadline_reminders": user.deadline_reminders}
+            ),
+            "has_authenticator": mfa.user_has_mfa(user),
+        },
     )
+
+
+@require_POST
+@login_required
+def reminders(request: HttpRequest) -> HttpResponse:
+    """The deadline reminders switch (a form of its own on the profile page)."""
+    form = RemindersForm(request.POST)
+    form.is_valid()  # a checkbox: absent means off, so every post is valid
+    on = bool(form.cleaned_data.get("deadline_reminders"))
+    if services.reminders_set(
+        user=_user(request), deadline_reminders=on, request=request
+    ):
+        messages.success(
+            request,
+            _("You will get deadline reminders by e-mail.")
+            if on
+            else _("You will not get deadline reminders by e-mail."),
+        )
+    else:
+        messages.info(request, _("Nothing was changed."))
+    return redirect("accounts:profile")
 
 
 @sensitive_post_parameters()

@@ -1,0 +1,486 @@
+"""The portal's e-mails: who gets each one, in which language, and sending it once.
+
+Every e-mail has a plain-text body and an HTML alternative, rendered from templates under
+`translation.override(<the recipient's language>)` and labelled with a Content-Language
+header. A recipient's language is their account's preference; an address without an
+account (a post-results address, an invitee) gets the language the centre or the invite
+gave, English otherwise. Recipients who share a language get one message together
+(they are colleagues at one centre); everyone else gets their own.
+
+Sending once: each (notification, recipient) is a `SentNotification` row with a unique
+key, inserted in the same transaction that sends the e-mail. A rerun finds the row and
+sends nothing; two runs at once queue on the unique key, and the second (after an
+IntegrityError and a retry) finds the row too. A crash after the mail server took the
+message but before the commit would send it again on retry: e-mail offers no better.
+
+Each function here is the whole body of one task in `notifications.tasks`, so it takes
+ids, loads what it needs and returns how many recipients it sent to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.invites import link_is_current
+from accounts.models import Invite, User
+from accounts.selectors import exams_officer_of, iamis_users
+from common.urls import absolute_url
+from iamis.models import Centre, Entry, Submission, Unit
+from iamis.selectors import sheet_progress, units_for_member
+
+from .models import SentNotification
+
+if TYPE_CHECKING:
+    from moderation.models import ClericalCorrection, ModeratorReport
+
+Kind = SentNotification.Kind
+
+# Days before a unit's deadline when sheets not yet submitted are reminded about.
+REMINDER_DAYS = (7, 1)
+# A report published before results day is announced by the daily run on or after that
+# day; a run missed for up to this many days still announces it.
+REPORT_CATCH_UP_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    language: str
+    user: User | None = None
+
+
+def recipients_for(
+    addresses: Iterable[str], *, language: str = "en"
+) -> list[Recipient]:
+    """Each address once (whatever its case), in its account's language if it has one."""
+    unique: dict[str, str] = {}
+    for address in addresses:
+        address = (address or "").strip()
+        if address:
+            unique.setdefault(address.lower(), address)
+    # Accounts store their address in lower case (UserManager.create_user).
+    users = {
+        user.email.lower(): user
+        for user in User.objects.filter(email__in=list(unique), is_active=True)
+    }
+    return [
+        Recipient(
+            address=address,
+            language=users[lower].language if lower in users else language,
+            user=users.get(lower),
+        )
+        for lower, address in unique.items()
+    ]
+
+
+def _people(users: Iterable[User]) -> list[Recipient]:
+    return [Recipient(user.email, user.language, user) for user in users]
+
+
+def exams_officer(centre: Centre) -> list[Recipient]:
+    """The centre's exams officer: their account, or the address on the centre record."""
+    membership = exams_officer_of(centre=centre)
+    if membership is not None:
+        return _people([membership.user])
+    return recipients_for([centre.exams_officer_email])
+
+
+def _merge(*groups: list[Recipient]) -> list[Recipient]:
+    seen: dict[str, Recipient] = {}
+    for group in groups:
+        for recipient in group:
+            seen.setdefault(recipient.address.lower(), recipient)
+    return list(seen.values())
+
+
+def deliver(
+    *,
+    kind: str,
+    about: str,
+    recipients: list[Recipient],
+    template: str,
+    subject: Promise,
+    subject_values: dict[str, Any] | None = None,
+    context: dict[str, Any],
+    centre: Centre | None,
+) -> int:
+    """Send `template` (.txt and .html) to everyone not already sent this notification;
+    one message per language. Returns how many recipients it was sent to."""
+    by_language: dict[str, list[Recipient]] = {}
+    for recipient in recipients:
+        by_language.setdefault(recipient.language, []).append(recipient)
+    sent = 0
+    for language, group in by_language.items():
+        sent += _deliver_in(
+            language,
+            group,
+            kind=kind,
+            about=about,
+            template=template,
+            subject=subject,
+            subject_values=subject_values or {},
+            context=context,
+            centre=centre,
+        )
+    return sent
+
+
+def _key(kind: str, about: str, address: str) -> str:
+    return f"{kind}:{about}:{address.lower()}"
+
+
+def _deliver_in(
+    language: str,
+    group: list[Recipient],
+    *,
+    kind: str,
+    about: str,
+    template: str,
+    subject: Promise,
+    subject_values: dict[str, Any],
+    context: dict[str, Any],
+    centre: Centre | None,
+) -> int:
+    with transaction.atomic():
+        keys = {_key(kind, about, r.address): r for r in group}
+        done = set(
+            SentNotification.objects.filter(key__in=list(keys)).values_list(
+                "key", flat=True
+            )
+        )
+        todo = [r for key, r in keys.items() if key not in done]
+        if not todo:
+            return 0
+        # Inserted before sending: a concurrent run of the same task waits here on the
+        # unique key until this transaction ends, then fails and retries to find it.
+        SentNotification.objects.bulk_create(
+            SentNotification(
+                key=_key(kind, about, r.address),
+                kind=kind,
+                about=about,
+                address=r.address,
+                user=r.user,
+                centre=centre,
+                language=language,
+            )
+            for r in todo
+        )
+        with translation.override(language):
+            text = render_to_string(f"{template}.txt", context)
+            html = render_to_string(f"{template}.html", context)
+            title = str(subject) % subject_values if subject_values else str(subject)
+        message = EmailMultiAlternatives(
+            title,
+            text,
+            to=[r.address for r in todo],
+            headers={"Content-Language": language},
+        )
+        message.attach_alternative(html, "text/html")
+        message.send()
+    return len(todo)
+
+
+# --- One function per notification ---------------------------------------------------
+
+
+def invite(*, invite_id: int, link: str) -> int:
+    """The invitee, in the language the inviter chose; only while the link still works
+    (a newer link, revoked or accepted: nothing to send)."""
+    found = Invite.objects.select_related("centre").filter(pk=invite_id).first()
+    if (
+        found is None
+        or not found.is_usable_at(timezone.now())
+        or not link_is_current(found, link)
+    ):
+        return 0
+    return deliver(
+        kind=Kind.INVITE,
+        about=f"invite-{found.pk}-{found.token_hash[:16]}",
+        recipients=[Recipient(found.email, found.language)],
+        template="accounts/email/invite",
+        subject=_("You have been invited to the Internal Assessment Portal"),
+        context={"invite": found, "link": link, "centre": found.centre},
+        centre=found.centre,
+    )
+
+
+def submission_receipt(*, submission_id: int) -> int:
+    """The person who pressed Submit and the exams officer: unit, count, time, who."""
+    submission = (
+        Submission.objects.select_related("centre", "unit__series", "submitted_by")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        return 0
+    unit = submission.unit
+    link = absolute_url(
+        reverse("iamis:submitted", args=[unit.public_id, submission.public_id])
+    )
+    return deliver(
+        kind=Kind.SUBMISSION_RECEIPT,
+        about=f"submission-{submission.pk}",
+        recipients=_merge(
+            _people([submission.submitted_by]), exams_officer(submission.centre)
+        ),
+        template="notifications/email/submission_receipt",
+        subject=_("Marks submitted: %(code)s, %(count)d candidate(s)"),
+        subject_values={"code": unit.code, "count": submission.mark_count},
+        context={
+            "submission": submission,
+            "unit": unit,
+            "centre": submission.centre,
+            "submitted_at": timezone.localtime(submission.submitted_at),
+            "submitted_by": submission.submitted_by,
+            "link": link,
+        },
+        centre=submission.centre,
+    )
+
+
+def sample_ready(*, sample_id: int) -> int:
+    """The sample exists: the person who submitted and the exams officer."""
+    from sampling.models import Sample
+
+    sample = (
+        Sample.objects.select_related(
+            "centre", "unit__series", "submission__submitted_by"
+        )
+        .filter(pk=sample_id, status=Sample.Status.READY)
+        .first()
+    )
+    if sample is None:
+        return 0
+    unit = sample.unit
+    return deliver(
+        kind=Kind.SAMPLE_READY,
+        about=f"sample-{sample.pk}",
+        recipients=_merge(
+            _people([sample.submission.submitted_by]), exams_officer(sample.centre)
+        ),
+        template="notifications/email/sample_ready",
+        subject=_("Sample ready: %(code)s"),
+        subject_values={"code": unit.code},
+        context={
+            "sample": sample,
+            "unit": unit,
+            "centre": sample.centre,
+            "size": sample.members.count(),
+            "link": absolute_url(reverse("sampling:samples", args=[unit.public_id])),
+        },
+        centre=sample.centre,
+    )
+
+
+def further_sample(*, sample_id: int, member_ids: list[int]) -> int:
+    """The moderator asked for more: the centre's notification addresses."""
+    from sampling.models import Sample, SampleMember
+
+    sample = (
+        Sample.objects.select_related("centre", "unit").filter(pk=sample_id).first()
+    )
+    members = list(
+        SampleMember.objects.filter(sample_id=sample_id, pk__in=member_ids)
+        .select_related("entry__candidate", "entry__mark")
+        .order_by("entry__candidate__number")
+    )
+    if sample is None or not members:
+        return 0
+    centre = sample.centre
+    unit = sample.unit
+    return deliver(
+        kind=Kind.FURTHER_SAMPLE,
+        about=f"sample-{sample.pk}-members-{min(m.pk for m in members)}",
+        recipients=_for_centre(centre),
+        template="sampling/email/further_sample",
+        subject=_("Further sample requested: %(code)s"),
+        subject_values={"code": unit.code},
+        context={
+            "sample": sample,
+            "unit": unit,
+            "centre": centre,
+            "marks": [member.entry.mark for member in members],
+            "link": absolute_url(reverse("sampling:samples", args=[unit.public_id])),
+        },
+        centre=centre,
+    )
+
+
+def _for_centre(centre: Centre) -> list[Recipient]:
+    """The board's notices to a centre: its post-results address and exams officer."""
+    return recipients_for(centre.notification_addresses())
+
+
+def clerical_correction(*, correction_id: int) -> int:
+    from moderation.models import ClericalCorrection
+
+    correction: ClericalCorrection | None = (
+        ClericalCorrection.objects.select_related(
+            "centre", "unit__series", "entry__candidate", "mark"
+        )
+        .filter(pk=correction_id)
+        .first()
+    )
+    if correction is None:
+        return 0
+    unit = correction.unit
+    candidate = correction.entry.candidate
+    return deliver(
+        kind=Kind.CLERICAL_CORRECTION,
+        about=f"correction-{correction.pk}",
+        recipients=_for_centre(correction.centre),
+        template="moderation/email/clerical_correction",
+        subject=_("Clerical error identified: %(unit)s, candidate %(number)s"),
+        subject_values={"unit": unit.code, "number": candidate.display_number},
+        context={
+            "correction": correction,
+            "centre": correction.centre,
+            "unit": unit,
+            "candidate": candidate,
+            "original": correction.mark.display_value,
+            "amended": correction.display_value,
+            "link": absolute_url(reverse("iamis:marksheet", args=[unit.public_id])),
+        },
+        centre=correction.centre,
+    )
+
+
+def moderator_report(*, report_id: int, today: date | None = None) -> int:
+    """The report can be read: published, and the series' results day has come."""
+    from moderation.models import ModeratorReport
+    from moderation.selectors import report_visible_to_centre
+
+    today = today or timezone.localdate()
+    report: ModeratorReport | None = (
+        ModeratorReport.objects.select_related("centre", "unit__series")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None or not report_visible_to_centre(report, report.unit, today):
+        return 0
+    unit = report.unit
+    return deliver(
+        kind=Kind.MODERATOR_REPORT,
+        about=f"report-{report.pk}",
+        recipients=_for_centre(report.centre),
+        template="notifications/email/moderator_report",
+        subject=_("Moderator's report available: %(code)s"),
+        subject_values={"code": unit.code},
+        context={
+            "report": report,
+            "unit": unit,
+            "centre": report.centre,
+            "link": absolute_url(
+                reverse("moderation_centre:centre_report", args=[unit.public_id])
+            ),
+        },
+        centre=report.centre,
+    )
+
+
+def reminder_recipients(centre: Centre, unit: Unit) -> list[Recipient]:
+    """The exams officer and the teachers who may open the unit in IAMIS (User accounts
+    with the IAMIS grant, within any unit limit), except those who switched reminders
+    off. Admin accounts are not reminded: the exams officer speaks for the office."""
+    may_open = [
+        membership.user
+        for membership in iamis_users(centre=centre)
+        if units_for_member(membership=membership).filter(pk=unit.pk).exists()
+    ]
+    everyone = _merge(exams_officer(centre), _people(may_open))
+    return [r for r in everyone if r.user is None or r.user.deadline_reminders]
+
+
+def deadline_reminder(
+    *, centre_id: int, unit_id: int, days: int, today: date | None = None
+) -> int:
+    """`days` (7 or 1) before the unit's deadline, for a sheet not yet submitted."""
+    today = today or timezone.localdate()
+    centre = Centre.objects.filter(pk=centre_id).first()
+    unit = Unit.objects.select_related("series").filter(pk=unit_id).first()
+    if centre is None or unit is None or unit.sample_deadline is None:
+        return 0
+    progress = sheet_progress(centre=centre, unit=unit)
+    if not progress.to_submit:
+        return 0
+    return deliver(
+        kind=Kind.DEADLINE_REMINDER,
+        about=f"reminder-{centre.pk}-{unit.pk}-{unit.sample_deadline}-{days}",
+        recipients=reminder_recipients(centre, unit),
+        template="notifications/email/deadline_reminder",
+        subject=_("Reminder: %(code)s marks not yet submitted, deadline %(date)s"),
+        subject_values={
+            "code": unit.code,
+            "date": unit.sample_deadline.strftime("%d/%m/%Y"),
+        },
+        context={
+            "unit": unit,
+            "centre": centre,
+            "deadline": unit.sample_deadline,
+            "days_left": (unit.sample_deadline - today).days,
+            "left_to_submit": progress.to_submit,
+            "unmarked": progress.left,
+            "link": absolute_url(reverse("iamis:marksheet", args=[unit.public_id])),
+        },
+        centre=centre,
+    )
+
+
+# --- What the daily run sends ------------------------------------------------------
+
+
+def reminder_threshold(days_left: int) -> int | None:
+    """Which reminder a sheet is due: the 1-day one from 1 day before (and on the day),
+    the 7-day one from 7 days before; a missed daily run is caught up the next day."""
+    if 0 <= days_left <= REMINDER_DAYS[1]:
+        return REMINDER_DAYS[1]
+    if REMINDER_DAYS[1] < days_left <= REMINDER_DAYS[0]:
+        return REMINDER_DAYS[0]
+    return None
+
+
+def due_reminders(*, today: date) -> list[tuple[int, int, int]]:
+    """(centre id, unit id, days) for every sheet not yet submitted whose unit's
+    deadline is within 7 days (across every centre: the board's daily run)."""
+    sheets = (
+        Entry.objects.filter(
+            unit__sample_deadline__gte=today,
+            unit__sample_deadline__lte=today + timedelta(days=REMINDER_DAYS[0]),
+        )
+        .exclude(mark__is_locked=True)
+        .values_list("centre_id", "unit_id", "unit__sample_deadline")
+        .distinct()
+        .order_by("centre_id", "unit_id")
+    )
+    due = []
+    for centre_id, unit_id, deadline in sheets:
+        days = reminder_threshold((deadline - today).days) if deadline else None
+        if days is not None:
+            due.append((centre_id, unit_id, days))
+    return due
+
+
+def due_reports(*, today: date) -> list[int]:
+    """Published reports whose series' results day came within the catch-up window."""
+    from moderation.models import ModeratorReport
+
+    return list(
+        ModeratorReport.objects.filter(
+            status=ModeratorReport.Status.PUBLISHED,
+            unit__series__results_day__lte=today,
+            unit__series__results_day__gte=today - timedelta(days=REPORT_CATCH_UP_DAYS),
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

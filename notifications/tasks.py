@@ -1,0 +1,106 @@
+"""Celery tasks: one per notification, each a single call into `notifications.emails`.
+
+Hooks queue them with `send_on_commit`, so nothing is sent for a change that is rolled
+back. Retries cover a mail server or database that is briefly away; `SentNotification`
+makes a rerun send nothing twice, so late acks and redelivery are safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from smtplib import SMTPException
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from accounts.models import Invite
+from common import scoping
+from iamis.models import Submission
+from moderation.models import ClericalCorrection, ModeratorReport
+from sampling.models import Sample
+
+from . import emails
+
+RETRY: dict[str, Any] = {
+    "autoretry_for": (DatabaseError, SMTPException, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+    "acks_late": True,
+}
+
+
+def send_on_commit(task: Task, *, hidden: Iterable[str] = (), **kwargs: Any) -> None:
+    """Queue `task` with `kwargs` once the current transaction commits. Values named in
+    `hidden` (an invite link) are kept out of the worker's logs."""
+    secret = set(hidden)
+    shown = {
+        key: "<hidden>" if key in secret else value for key, value in kwargs.items()
+    }
+    transaction.on_commit(
+        # kwargsrepr is Celery's (the stubs lack it): what logs and events show.
+        lambda: task.apply_async(kwargs=kwargs, kwargsrepr=repr(shown)),  # type: ignore[call-arg]
+        robust=True,
+    )
+
+
+@shared_task(name="notifications.invite", **RETRY)
+def invite(invite_id: int, link: str) -> int:
+    with scoping.centre_of(Invite, invite_id, "notifications.invite"):
+        return emails.invite(invite_id=invite_id, link=link)
+
+
+@shared_task(name="notifications.submission_receipt", **RETRY)
+def submission_receipt(submission_id: int) -> int:
+    with scoping.centre_of(Submission, submission_id, "notifications.receipt"):
+        return emails.submission_receipt(submission_id=submission_id)
+
+
+@shared_task(name="notifications.sample_ready", **RETRY)
+def sample_ready(sample_id: int) -> int:
+    with scoping.centre_of(Sample, sample_id, "notifications.sample_ready"):
+        return emails.sample_ready(sample_id=sample_id)
+
+
+@shared_task(name="notifications.further_sample", **RETRY)
+def further_sample(sample_id: int, member_ids: list[int]) -> int:
+    with scoping.centre_of(Sample, sample_id, "notifications.further_sample"):
+        return emails.further_sample(sample_id=sample_id, member_ids=member_ids)
+
+
+@shared_task(name="notifications.clerical_correction", **RETRY)
+def clerical_correction(correction_id: int) -> int:
+    with scoping.centre_of(
+        ClericalCorrection, correction_id, "notifications.clerical_correction"
+    ):
+        return emails.clerical_correction(correction_id=correction_id)
+
+
+@shared_task(name="notifications.moderator_report", **RETRY)
+def moderator_report(report_id: int) -> int:
+    with scoping.centre_of(ModeratorReport, report_id, "notifications.report"):
+        return emails.moderator_report(report_id=report_id)
+
+
+@shared_task(name="notifications.deadline_reminder", **RETRY)
+def deadline_reminder(centre_id: int, unit_id: int, days: int) -> int:
+    with scoping.centres("notifications.deadline_reminder", centre_id):
+        return emails.deadline_reminder(centre_id=centre_id, unit_id=unit_id, days=days)
+
+
+@shared_task(name="notifications.send_due")
+def send_due() -> int:
+    """Beat, daily: queue the deadline reminders due today and announce the moderator
+    reports whose results day has come. Each queued task sends at most once, so a run
+    repeated the same day sends nothing new."""
+    today = timezone.localdate()
+    with scoping.every_centre("notifications.send_due"):
+        reminders = list(emails.due_reminders(today=today))
+        reports = list(emails.due_reports(today=today))
+    for centre_id, unit_id, days in reminders:
+        deadline_reminder.delay(centre_id, unit_id, days)
+    for report_id in reports:
+        moderator_report.delay(report_id)
+    return len(reminders) + len(reports)

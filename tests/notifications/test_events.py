@@ -1,0 +1,354 @@
+"""Each event e-mails the right people once, in their language, with a plain-text part."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.invites import invite_resend, invite_send
+from accounts.models import AccessGrant, Membership
+from iamis.marks import marks_submit
+from moderation.services import correction_make, report_save
+from notifications import tasks
+from notifications.models import SentNotification
+from sampling.services import sample_generate, sample_request_further
+from tests.factories import AccessGrantFactory, MembershipFactory, UserFactory
+from tests.moderation.helpers import moderated_sheet
+from tests.sampling.sheets import ready_sample, worked_sheet
+
+from .helpers import html_of, language_of, sent_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def teacher(two_centres):
+    user = UserFactory(email="ab@alice.example", first_name="Aled", last_name="Bevan")
+    membership = MembershipFactory(centre=two_centres.alice_centre, user=user)
+    AccessGrantFactory(membership=membership, area=AccessGrant.Area.IAMIS)
+    return user
+
+
+def _submit(two_centres, user, django_capture_on_commit_callbacks):
+    unit = worked_sheet(two_centres)
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = marks_submit(
+            centre=two_centres.alice_centre, unit=unit, acting_user=user
+        )
+    return submission
+
+
+# --- Submission receipt -------------------------------------------------------------
+
+
+def test_a_submission_receipt_goes_to_the_submitter_and_the_exams_officer(
+    two_centres, teacher, django_capture_on_commit_callbacks
+):
+    submission = _submit(two_centres, teacher, django_capture_on_commit_callbacks)
+
+    [message] = mail.outbox
+    assert set(message.to) == {"ab@alice.example", "alice@alice.example"}
+    assert (
+        message.subject == f"Marks submitted: {submission.unit.code}, 12 candidate(s)"
+    )
+    when = timezone.localtime(submission.submitted_at).strftime("%d/%m/%Y %H:%M")
+    assert "12 marks have been submitted for" in message.body
+    assert f"Submitted by Aled Bevan (ab@alice.example) on {when}." in message.body
+    assert submission.unit.code in message.body
+    assert "Submitted by Aled Bevan" in html_of(message)
+    assert language_of(message) == "en"
+
+
+def test_a_welsh_speaking_exams_officer_gets_the_receipt_rendered_in_welsh(
+    two_centres, teacher, django_capture_on_commit_callbacks
+):
+    two_centres.alice.language = "cy"
+    two_centres.alice.save(update_fields=["language"])
+
+    _submit(two_centres, teacher, django_capture_on_commit_callbacks)
+
+    [english] = sent_to("ab@alice.example")
+    [welsh] = sent_to("alice@alice.example")
+    assert english is not welsh
+    assert (language_of(english), language_of(welsh)) == ("en", "cy")
+    assert welsh.to == ["alice@alice.example"]
+
+
+def test_the_exams_officer_submitting_gets_one_receipt(
+    two_centres, django_capture_on_commit_callbacks
+):
+    _submit(two_centres, two_centres.alice, django_capture_on_commit_callbacks)
+
+    assert [m.to for m in mail.outbox] == [["alice@alice.example"]]
+
+
+def test_without_an_exams_officer_account_the_centre_records_address_is_used(
+    two_centres, teacher, django_capture_on_commit_callbacks
+):
+    Membership.objects.filter(user=two_centres.alice).update(
+        account_type=Membership.AccountType.ADMIN
+    )
+    two_centres.alice_centre.exams_officer_email = "office@alice.example"
+    two_centres.alice_centre.save()
+
+    _submit(two_centres, teacher, django_capture_on_commit_callbacks)
+
+    assert set(mail.outbox[0].to) == {"ab@alice.example", "office@alice.example"}
+
+
+def test_running_the_receipt_task_again_sends_nothing_more(
+    two_centres, teacher, django_capture_on_commit_callbacks
+):
+    submission = _submit(two_centres, teacher, django_capture_on_commit_callbacks)
+
+    again = tasks.submission_receipt.apply(kwargs={"submission_id": submission.pk})
+
+    assert again.get() == 0
+    assert len(mail.outbox) == 1
+    assert (
+        SentNotification.objects.filter(
+            kind="submission_receipt", about=f"submission-{submission.pk}"
+        ).count()
+        == 2
+    )
+
+
+def test_a_failed_send_records_nothing_so_the_retry_sends_it(
+    two_centres, teacher, monkeypatch
+):
+    unit = worked_sheet(two_centres)
+    submission = marks_submit(
+        centre=two_centres.alice_centre, unit=unit, acting_user=teacher
+    )
+
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError("the mail server is down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("django.core.mail.EmailMessage.send", refused)
+        with pytest.raises(ConnectionRefusedError):
+            tasks.submission_receipt.apply(
+                kwargs={"submission_id": submission.pk}, throw=True, retries=8
+            )
+    assert not SentNotification.objects.exists()
+
+    tasks.submission_receipt.apply(kwargs={"submission_id": submission.pk})
+
+    assert len(mail.outbox) == 1
+
+
+def test_nothing_is_sent_when_the_submission_is_rolled_back(
+    two_centres, teacher, django_capture_on_commit_callbacks
+):
+    unit = worked_sheet(two_centres)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        marks_submit(centre=two_centres.alice_centre, unit=unit, acting_user=teacher)
+
+    # Queued on commit only (the sample and the receipt): none has run yet.
+    assert len(callbacks) == 2
+    assert mail.outbox == []
+
+
+# --- Sample ready -------------------------------------------------------------------
+
+
+def test_the_submitter_and_exams_officer_hear_that_the_sample_is_ready(
+    two_centres, teacher, django_capture_on_commit_callbacks
+):
+    submission = _submit(two_centres, teacher, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sample_generate(submission_id=submission.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        sample_generate(submission_id=submission.pk)  # a redelivered task
+
+    [message] = mail.outbox
+    assert set(message.to) == {"ab@alice.example", "alice@alice.example"}
+    assert message.subject == f"Sample ready: {submission.unit.code}"
+    assert "is ready: 5 candidates." in message.body
+    assert "Send the work of each sampled candidate to the moderator." in message.body
+    assert f"/iamis/units/{submission.unit.public_id}/samples/" in message.body
+    assert language_of(message) == "en"
+
+
+# --- Further samples, clerical corrections -----------------------------------------
+
+
+def test_further_samples_reach_the_centres_addresses_each_in_its_language(
+    two_centres, django_capture_on_commit_callbacks
+):
+    sample = ready_sample(two_centres)
+    centre = two_centres.alice_centre
+    centre.post_results_email = "results@alice.example"
+    centre.exams_officer_email = "alice@alice.example"
+    centre.save()
+    two_centres.alice.language = "cy"
+    two_centres.alice.save(update_fields=["language"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sample_request_further(
+            sample=sample, acting_user=two_centres.charlie, candidate_numbers=[2002]
+        )
+
+    [results] = sent_to("results@alice.example")
+    [officer] = sent_to("alice@alice.example")
+    assert (language_of(results), language_of(officer)) == ("en", "cy")
+    assert "2002" in results.body and "2002" in html_of(results)
+
+
+def test_a_second_further_sample_request_is_a_second_email(
+    two_centres, django_capture_on_commit_callbacks
+):
+    sample = ready_sample(two_centres)
+    two_centres.alice_centre.exams_officer_email = "alice@alice.example"
+    two_centres.alice_centre.save()
+
+    for number in (2002, 2004):
+        with django_capture_on_commit_callbacks(execute=True):
+            sample_request_further(
+                sample=sample,
+                acting_user=two_centres.charlie,
+                candidate_numbers=[number],
+            )
+
+    assert len(mail.outbox) == 2
+
+
+def test_a_clerical_correction_is_sent_once_in_the_officers_language(
+    two_centres, django_capture_on_commit_callbacks
+):
+    moderated = moderated_sheet(two_centres)
+    two_centres.alice_centre.exams_officer_email = "alice@alice.example"
+    two_centres.alice_centre.save()
+    two_centres.alice.language = "cy"
+    two_centres.alice.save(update_fields=["language"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        correction = correction_make(
+            allocation=moderated.allocation,
+            entry=moderated.entry(2003),
+            typed={"task-1": "31"},
+            acting_user=moderated.moderator,
+        )
+    tasks.clerical_correction.apply(kwargs={"correction_id": correction.pk})
+
+    [message] = mail.outbox
+    assert message.to == ["alice@alice.example"]
+    assert language_of(message) == "cy"
+    assert "2003" in message.body
+
+
+# --- Moderator report ---------------------------------------------------------------
+
+
+def _publish(moderated, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return report_save(
+            allocation=moderated.allocation,
+            data={"outcome": "accepted", "comments": "Well organised."},
+            publish=True,
+            acting_user=moderated.moderator,
+        )
+
+
+def test_a_report_published_before_results_day_is_announced_on_the_day(
+    two_centres, django_capture_on_commit_callbacks
+):
+    moderated = moderated_sheet(two_centres)
+    two_centres.alice_centre.exams_officer_email = "alice@alice.example"
+    two_centres.alice_centre.save()
+    series = moderated.unit.series
+    series.results_day = timezone.localdate() + timedelta(days=1)
+    series.save()
+
+    _publish(moderated, django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+
+    series.results_day = timezone.localdate()
+    series.save()
+    tasks.send_due.apply()
+    tasks.send_due.apply()
+
+    [message] = mail.outbox
+    assert message.subject == f"Moderator's report available: {moderated.unit.code}"
+    report_url = reverse(
+        "moderation_centre:centre_report", args=[moderated.unit.public_id]
+    )
+    assert report_url in message.body
+
+
+def test_a_report_published_after_results_day_is_announced_at_once(
+    two_centres, django_capture_on_commit_callbacks
+):
+    moderated = moderated_sheet(two_centres)
+    two_centres.alice_centre.exams_officer_email = "alice@alice.example"
+    two_centres.alice_centre.save()
+    series = moderated.unit.series
+    series.results_day = timezone.localdate() - timedelta(days=30)
+    series.save()
+
+    report = _publish(moderated, django_capture_on_commit_callbacks)
+    # Saving the published report again announces nothing new.
+    _publish(moderated, django_capture_on_commit_callbacks)
+    tasks.moderator_report.apply(kwargs={"report_id": report.pk})
+
+    assert [m.to for m in mail.outbox] == [["alice@alice.example"]]
+
+
+# --- Invite -------------------------------------------------------------------------
+
+
+def _invite(two_centres, **fields):
+    return invite_send(
+        centre=two_centres.alice_centre,
+        email="nia@alice.example",
+        first_name="Nia",
+        last_name="Newteacher",
+        language=fields.pop("language", "en"),
+        account_type=Membership.AccountType.USER,
+        invited_by=two_centres.alice,
+        **fields,
+    )
+
+
+def test_an_invite_is_sent_in_the_chosen_language_with_a_plain_text_part(
+    two_centres, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _invite(two_centres, language="cy")
+
+    [message] = mail.outbox
+    assert message.to == ["nia@alice.example"]
+    assert sent.link in message.body and sent.link in html_of(message)
+    assert language_of(message) == "cy"
+
+
+def test_an_invite_task_for_a_replaced_link_sends_nothing(two_centres):
+    sent = _invite(two_centres)
+    invite_resend(invite=sent.invite, acting_user=two_centres.alice)
+
+    result = tasks.invite.apply(kwargs={"invite_id": sent.invite.pk, "link": sent.link})
+
+    assert result.get() == 0
+    assert mail.outbox == []
+
+
+def test_the_invite_link_is_kept_out_of_the_task_logs(
+    two_centres, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = {}
+    monkeypatch.setattr(
+        tasks.invite, "apply_async", lambda **options: queued.update(options)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _invite(two_centres)
+
+    assert queued["kwargs"]["link"] == sent.link
+    assert sent.link not in queued["kwargsrepr"]
+    assert "<hidden>" in queued["kwargsrepr"]
