@@ -249,6 +249,44 @@ def server_error_page(visit: Visit) -> None:
     visit.go("/broken/")
 
 
+def moderation_workspace_page(visit: Visit) -> None:
+    moderated = _moderated(visit, corrected=True)
+    stored_file(moderated, content=b"essay", name="essay.pdf")
+    visit.sign_in(moderated.moderator, "/moderation/")
+    visit.go(moderated.url("workspace"))
+
+
+def clerical_correction_page(visit: Visit) -> None:
+    moderated = _moderated(visit)
+    visit.sign_in(moderated.moderator, moderated.url("correction", 2003))
+    # With the error summary: a mark over the maximum.
+    visit.page.locator("#id_task-1").fill("99")
+    visit.page.locator("main form button[type=submit]").click()
+    expect(visit.page.locator(".error-summary")).to_be_visible()
+
+
+def moderator_report_page(visit: Visit) -> None:
+    moderated = _moderated(visit)
+    visit.sign_in(moderated.moderator, moderated.url("report"))
+
+
+def paste_page(visit: Visit) -> None:
+    unit = visit.two_centres.alice_unit
+    visit.sign_in(visit.alice, f"/iamis/units/{unit.public_id}/paste/")
+    visit.page.locator("main textarea").fill("20\n")
+    visit.page.locator("main button[name=preview]").click()
+    expect(visit.page.locator("main table")).to_be_visible()
+
+
+def submit_confirm_page(visit: Visit) -> None:
+    unit = visit.two_centres.alice_unit
+    visit.sign_in(visit.alice, f"/iamis/units/{unit.public_id}/submit/")
+
+
+def profile_page(visit: Visit) -> None:
+    visit.sign_in(visit.alice, "/accounts/profile/")
+
+
 PAGES: dict[str, Callable[..., None]] = {
     "sign-in": sign_in_page,
     "mfa-code": mfa_code_page,
@@ -264,6 +302,12 @@ PAGES: dict[str, Callable[..., None]] = {
     "invite-form": invite_form_page,
     "training": training_page,
     "training-staff": training_staff_page,
+    "moderation-workspace": moderation_workspace_page,
+    "clerical-correction": clerical_correction_page,
+    "moderator-report": moderator_report_page,
+    "paste": paste_page,
+    "submit-confirm": submit_confirm_page,
+    "profile": profile_page,
     "404": not_found_page,
     "403": forbidden_page,
     "csrf-failure": csrf_failure_page,

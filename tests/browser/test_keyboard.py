@@ -132,3 +132,16 @@ def test_a_form_with_errors_puts_the_keyboard_on_the_summary_then_the_field(
     expect(field).to_have_attribute("aria-invalid", "true")
     assert "id_first_name_error" in (field.get_attribute("aria-describedby") or "")
     assert page.evaluate(FOCUSED)["ringVisible"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_sign_in_focuses_the_summary_not_the_autofocus_field(
+    live_server, page: Page
+):
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    expect(page.locator("#id_email")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".error-summary")).to_be_focused()
+    page.wait_for_timeout(300)
+    expect(page.locator(".error-summary")).to_be_focused()
