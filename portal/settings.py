@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "common.context_processors.session_lifetime",
             ],
         },
     },
@@ -342,6 +343,8 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 # cookie, so scripts need not read it.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# A refused form gets a page saying what happened and what to do, with no details.
+CSRF_FAILURE_VIEW = "portal.views.errors.csrf_failure"
 # Django's language switch sets its cookie with these; the sign-in and profile pages set
 # it the same way.
 LANGUAGE_COOKIE_SECURE = SECURE_COOKIES

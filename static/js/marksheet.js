@@ -97,8 +97,14 @@
     // outerHTML swaps leave `target` detached: find the row that replaced it.
     var row = document.getElementById(old.id);
     if (!row) return;
-    var message = row.querySelector(".row-status");
-    if (status && message) status.textContent = message.textContent.trim();
+    // The live region says which candidate the answer is about, and only the answer
+    // (not the labels of the buttons that come with it).
+    var message = row.querySelector(".row-status__message, .row-status .saved, .row-status");
+    var number = row.querySelector('th[scope="row"]');
+    if (status && message) {
+      status.textContent =
+        (number ? number.textContent.trim() + ": " : "") + message.textContent.trim();
+    }
     var confirm = row.querySelector("button.js-only");
     var refused = row.querySelector('[aria-invalid="true"]');
     if (confirm) {

@@ -20,6 +20,8 @@
     init.headers["X-CSRFToken"] = csrfToken();
     if (body !== undefined) init.body = body;
     return fetch(url, init).then(function (response) {
+      // Each chunk counts as activity on the server: the session warning knows too.
+      document.dispatchEvent(new CustomEvent("iamis:activity"));
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, ok: response.ok, data: data };
       });
