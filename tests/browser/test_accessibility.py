@@ -287,6 +287,22 @@ def profile_page(visit: Visit) -> None:
     visit.sign_in(visit.alice, "/accounts/profile/")
 
 
+def dashboard_page(visit: Visit) -> None:
+    _moderated(visit)
+    visit.sign_in(visit.alice, "/iamis/dashboard/")
+
+
+def guide_page(visit: Visit) -> None:
+    # Open to anyone: read here without signing in.
+    visit.go("/help/samples/")
+    visit.choose_language()
+
+
+def guide_index_page(visit: Visit) -> None:
+    visit.go("/help/")
+    visit.choose_language()
+
+
 PAGES: dict[str, Callable[..., None]] = {
     "sign-in": sign_in_page,
     "mfa-code": mfa_code_page,
@@ -308,6 +324,9 @@ PAGES: dict[str, Callable[..., None]] = {
     "paste": paste_page,
     "submit-confirm": submit_confirm_page,
     "profile": profile_page,
+    "dashboard": dashboard_page,
+    "guide": guide_page,
+    "guide-index": guide_index_page,
     "404": not_found_page,
     "403": forbidden_page,
     "csrf-failure": csrf_failure_page,
