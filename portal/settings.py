@@ -153,6 +153,9 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD", 600_000
 )
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Beat's crontab hours are UK hours (07:00 reminders, 03:30 retention); Celery would
+# take TIME_ZONE anyway, this says so where the schedule is.
+CELERY_TIMEZONE = "Europe/London"
 # The worker logs through LOGGING below (JSON with request ids), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
