@@ -40,6 +40,8 @@ class Stack:
     env: dict[str, str]
     workdir: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # The last process started under each name (a restart replaces it).
+    by_name: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
@@ -187,6 +189,7 @@ def start(
     )
     log.close()
     stack.processes.append(process)
+    stack.by_name[name] = process
     return process
 
 

@@ -689,6 +689,7 @@ class Probe(Person):
 class Result:
     users: int
     cast: Cast
+    started: float
     seconds: float
     stats: dict[str, dict[str, float]]
     problems: list[str]
@@ -767,6 +768,7 @@ def run_level(
     return Result(
         users=cast.users,
         cast=cast,
+        started=run.started,
         seconds=seconds,
         stats=stats,
         problems=run.problems,
@@ -1019,6 +1021,85 @@ def print_summary(results: list[Result]) -> None:
     print(f"{'failed requests':<34}{fails}")
 
 
+# --- Where the CPU went ------------------------------------------------------------------
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and of its children it has waited for (gunicorn's
+    and Celery's recycled workers), from /proc; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime, stime, cutime, cstime are fields 14-17 of the line (1-based).
+    return sum(int(value) for value in fields[11:15]) / TICKS
+
+
+def live_children_cpu(pid: int) -> float:
+    from bench.upload import children
+
+    return sum(cpu_seconds(child) for child in children(pid))
+
+
+def postgres_cpu() -> float:
+    """Every PostgreSQL process on the machine (the lead's test runs' too)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as handle:
+                    if handle.read().strip() != "postgres":
+                        continue
+            except OSError:
+                continue
+            total += cpu_seconds(int(entry))
+    return total
+
+
+def cpu_snapshot(servers: Servers) -> dict[str, float]:
+    web = sum(
+        cpu_seconds(p.pid) + live_children_cpu(p.pid) for p in servers.web.values()
+    )
+    worker = servers.worker
+    celery = cpu_seconds(worker.pid) + live_children_cpu(worker.pid) if worker else 0.0
+    redis = servers.stack.by_name.get("redis")
+    own = os.times()
+    return {
+        "gunicorn": web,
+        "celery": celery,
+        "postgres (all)": postgres_cpu(),
+        "redis": cpu_seconds(redis.pid) if redis else 0.0,
+        "locust client": own.user + own.system,
+        "machine (all)": machine_busy(),
+    }
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (every core), from /proc/stat."""
+    with open("/proc/stat") as handle:
+        values = [int(v) for v in handle.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / TICKS
+
+
+def cpu_line(before: dict[str, float], after: dict[str, float], wall: float) -> str:
+    parts = [
+        f"{name} {after[name] - before[name]:.0f} s"
+        for name in before
+        if name != "machine (all)"
+    ]
+    busy = after["machine (all)"] - before["machine (all)"]
+    return (
+        f"CPU seconds over {wall:.0f} s on {os.cpu_count()} cores "
+        f"(machine busy {busy:.0f} s of {wall * (os.cpu_count() or 1):.0f}): "
+        + ", ".join(parts)
+    )
+
+
 # --- The stack ---------------------------------------------------------------------------
 
 
@@ -1144,6 +1225,7 @@ def main() -> int:
             f"{args.celery_concurrency}; private Redis {stack.env['REDIS_URL']}"
         )
         for cast in casts:
+            before = cpu_snapshot(servers)
             result = run_level(
                 cast,
                 servers.web_ports,
@@ -1152,9 +1234,11 @@ def main() -> int:
                 run_time=args.run_time,
                 spawn_rate=args.spawn_rate,
             )
+            cpu = cpu_line(before, cpu_snapshot(servers), result.seconds)
             wait_for_worker(stack, cast)
             lost = verify(stack, result, source_sha)
             print_level(result)
+            print(cpu)
             problems = result.problems + result.errors + lost
             print(
                 f"nothing lost: {len(lost) == 0}; problems: {len(problems)}"
