@@ -157,59 +157,58 @@ def restart_worker(state: Faults) -> None:
     servers.start_worker()
 
 
-def kill_worker_mid_sample(state: Faults) -> Fault:
-    fault = Fault("Celery worker killed mid-sample", excuses_errors=False)
-    state.big_submission = big_sample_submit(state)
-    started = wait_until(
-        lambda: db_value(
-            "SELECT attempts FROM sampling_sample WHERE submission_id = %s "
-            "AND status = 'pending'",
-            (state.big_submission,),
-        ),
-        timeout=60,
-    )
+def kill_worker_mid(
+    state: Faults,
+    fault: Fault,
+    *,
+    started_sql: str,
+    status_sql: str,
+    pk: int,
+    task: str,
+) -> Fault:
+    """SIGKILL the worker once `started_sql` says the task began, note whether it was
+    still running (`status_sql`), and start a new worker."""
+    started = wait_until(lambda: db_value(started_sql, (pk,)), timeout=60)
     fault.started = time.time()
     kill_group(state.servers.worker)
-    status = db_value(
-        "SELECT status FROM sampling_sample WHERE submission_id = %s",
-        (state.big_submission,),
-    )
+    status = db_value(status_sql, (pk,))
     fault.mid_task = (
-        f"sample of {BIG_SAMPLE} started, still {status} at the kill"
+        f"{task} started, still {status} at the kill"
         if started and status == "pending"
-        else f"MISSED: the sample was {status} at the kill"
+        else f"MISSED: the {task} was {status} at the kill"
     )
     restart_worker(state)
     fault.ended = time.time()
     return fault
+
+
+def kill_worker_mid_sample(state: Faults) -> Fault:
+    state.big_submission = big_sample_submit(state)
+    return kill_worker_mid(
+        state,
+        Fault("Celery worker killed mid-sample", excuses_errors=False),
+        # The attempt is counted (committed) before the marks are read.
+        started_sql="SELECT attempts FROM sampling_sample WHERE submission_id = %s "
+        "AND status = 'pending'",
+        status_sql="SELECT status FROM sampling_sample WHERE submission_id = %s",
+        pk=state.big_submission,
+        task=f"sample of {BIG_SAMPLE}",
+    )
 
 
 def kill_worker_mid_pdf(state: Faults) -> Fault:
-    fault = Fault("Celery worker killed mid-PDF", excuses_errors=False)
     state.big_render = big_pdf_request(state)
-    started = wait_until(
-        lambda: db_value(
-            "SELECT started_at IS NOT NULL FROM reports_reportrender WHERE id = %s "
-            "AND status = 'pending'",
-            (state.big_render,),
-        ),
-        timeout=60,
+    return kill_worker_mid(
+        state,
+        Fault("Celery worker killed mid-PDF", excuses_errors=False),
+        # The lease is taken (committed) before WeasyPrint starts; the condition holds
+        # for the ~3 s of the render, and the kill lands within it.
+        started_sql="SELECT started_at IS NOT NULL FROM reports_reportrender "
+        "WHERE id = %s AND status = 'pending' AND started_at < now() - '0.3 s'::interval",
+        status_sql="SELECT status FROM reports_reportrender WHERE id = %s",
+        pk=state.big_render,
+        task=f"{BIG_PDF}-row PDF",
     )
-    # Into the render itself (WeasyPrint), past the lease update.
-    gevent.sleep(0.5)
-    fault.started = time.time()
-    kill_group(state.servers.worker)
-    status = db_value(
-        "SELECT status FROM reports_reportrender WHERE id = %s", (state.big_render,)
-    )
-    fault.mid_task = (
-        f"{BIG_PDF}-row PDF started, still {status} at the kill"
-        if started and status == "pending"
-        else f"MISSED: the PDF was {status} at the kill"
-    )
-    restart_worker(state)
-    fault.ended = time.time()
-    return fault
 
 
 def restart_redis(state: Faults) -> Fault:

@@ -1192,6 +1192,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, nargs="+", default=[50, 100, 200])
     parser.add_argument("--run-time", type=float, default=60.0, help="seconds a level")
     parser.add_argument("--spawn-rate", type=float, default=10.0, help="users a second")
+    # portal/gunicorn.conf.py's default.
     parser.add_argument("--gunicorn-workers", type=int, default=4)
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument(
