@@ -40,6 +40,8 @@ class Stack:
     env: dict[str, str]
     workdir: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # The last process started under each name (a restart replaces it).
+    by_name: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
@@ -78,11 +80,11 @@ def reset_database(stack: Stack) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
-def flush_redis() -> None:
+def flush_redis(url: str = REDIS_URL) -> None:
     """Empty the benchmarks' Redis database: no stale task or cache key from a past run."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(url)
     try:
         client.flushdb()
     finally:
@@ -115,7 +117,7 @@ def build(stack: Stack, *, say: bool = True) -> float:
     Returns the seconds it took."""
     started = time.perf_counter()
     reset_database(stack)
-    flush_redis()
+    flush_redis(stack.env["REDIS_URL"])
     django_setup(stack)
     from django.core.management import call_command
 
@@ -169,10 +171,13 @@ def start(
     name: str,
     args: Sequence[str],
     extra_env: dict[str, str] | None = None,
+    *,
+    append: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """Start a subprocess of ours, output to <workdir>/<name>.log, in its own session so a
-    Ctrl-C reaches only this script (which then stops it cleanly)."""
-    log = open(stack.workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    """Start a subprocess of ours, output to <workdir>/<name>.log (appended to for a
+    restart), in its own session so a Ctrl-C reaches only this script (which then stops
+    it cleanly)."""
+    log = open(stack.workdir / f"{name}.log", "ab" if append else "wb")  # noqa: SIM115 - closed with the process
     env = {**os.environ, **stack.env, **(extra_env or {})}
     process = subprocess.Popen(  # noqa: S603 - fixed argument list, our own executables
         list(args),
@@ -184,6 +189,7 @@ def start(
     )
     log.close()
     stack.processes.append(process)
+    stack.by_name[name] = process
     return process
 
 
@@ -219,6 +225,8 @@ def start_gunicorn(
     extra_env: dict[str, str] | None = None,
     app: str = "portal.wsgi:application",
     name: str = "gunicorn",
+    extra_args: Sequence[str] = (),
+    access_log: str = "access.log",
 ) -> subprocess.Popen[bytes]:
     """gunicorn with sync workers; the access log records each request's server time
     (%(D)s, microseconds) so the benchmark can read it back."""
@@ -228,16 +236,18 @@ def start_gunicorn(
         [
             str(BIN / "gunicorn"),
             app,
+            *extra_args,
             "-b",
             f"127.0.0.1:{port}",
             "-w",
             str(workers),
             "--access-logfile",
-            str(stack.workdir / "access.log"),
+            str(stack.workdir / access_log),
             "--access-logformat",
             "%(m)s|%(U)s|%(q)s|%(s)s|%(D)s",
         ],
         extra_env=extra_env,
+        append=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -258,43 +268,98 @@ def start_gunicorn(
     raise RuntimeError("gunicorn did not answer within 60 s:\n" + log_tail(stack, name))
 
 
-def start_celery_worker(stack: Stack) -> subprocess.Popen[bytes]:
-    """A real worker on the default queue, as in production but one process; returns once
-    it says it is ready."""
+def start_celery_worker(
+    stack: Stack,
+    *,
+    pool: str = "solo",
+    concurrency: int = 1,
+    name: str = "celery",
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """A real worker on the default queue, as in production but one process unless asked
+    for a prefork pool; returns once it says it is ready (a restarted worker appends to
+    the same log, so only the lines written after its start count)."""
+    log = stack.workdir / f"{name}.log"
+    seen = log.stat().st_size if log.exists() else 0
     process = start(
         stack,
-        "celery",
+        name,
         [
             str(BIN / "celery"),
             "-A",
             "portal",
             "worker",
             "-P",
-            "solo",
+            pool,
             "-Q",
             "default",
             "--concurrency",
-            "1",
+            str(concurrency),
             "-l",
             "info",
             "-n",
             f"{stack.db_name}@%h",
         ],
+        extra_env=extra_env,
+        append=True,
     )
-    log = stack.workdir / "celery.log"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(
-                "the Celery worker stopped during start-up:\n"
-                + log_tail(stack, "celery")
+                "the Celery worker stopped during start-up:\n" + log_tail(stack, name)
             )
-        if log.exists() and " ready." in log.read_text(errors="replace"):
-            return process
+        with open(log, "rb") as handle:
+            handle.seek(seen)
+            if b" ready." in handle.read():
+                return process
         time.sleep(0.1)
     raise RuntimeError(
-        "the Celery worker was not ready within 60 s:\n" + log_tail(stack, "celery")
+        "the Celery worker was not ready within 60 s:\n" + log_tail(stack, name)
     )
+
+
+def start_redis(stack: Stack, port: int) -> subprocess.Popen[bytes]:
+    """A private redis-server on 127.0.0.1:`port` for one run, its data (append-only
+    file, as docker-compose.yml runs it) in the scratch folder, so a restart keeps the
+    queued tasks and the machine's shared Redis is never touched. The stack's
+    REDIS_URL points at it from now on."""
+    data = stack.workdir / "redis"
+    data.mkdir(exist_ok=True)
+    process = start(
+        stack,
+        "redis",
+        [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(data),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--protected-mode",
+            "yes",
+        ],
+        append=True,
+    )
+    stack.env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("redis-server stopped:\n" + log_tail(stack, "redis"))
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return process
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not answer within 20 s")
 
 
 def install_signal_handlers() -> None:

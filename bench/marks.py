@@ -522,33 +522,48 @@ def verify(stack: _stack.Stack, fixture: Fixture, owners: list[Owner]) -> list[s
     for owner in owners:
         expected_saves.update(owner.saves)
     with psycopg.connect(stack.database_url) as db:
-        rows = db.execute(
-            """
-            SELECT c.number, m.task_marks ->> '1', m.version,
-                   (SELECT count(*) FROM iamis_markchange h WHERE h.mark_id = m.id)
-            FROM iamis_entry e
-            JOIN iamis_candidate c ON c.id = e.candidate_id
-            LEFT JOIN iamis_mark m ON m.entry_id = e.id
-            WHERE e.unit_id = %s AND e.centre_id = %s
-            """,
-            (fixture.unit_pk, fixture.centre_pk),
-        ).fetchall()
+        problems, entries = sheet_problems(
+            db,
+            unit_pk=fixture.unit_pk,
+            centre_pk=fixture.centre_pk,
+            saves=expected_saves,
+        )
+    if entries != SHEET_SIZE:
+        problems.append(f"{entries} entries on the sheet, expected {SHEET_SIZE}")
+    return problems
+
+
+def sheet_problems(
+    db: Any, *, unit_pk: int, centre_pk: int, saves: dict[int, int], label: str = ""
+) -> tuple[list[str], int]:
+    """One sheet against what its clients saved (`saves`: candidate -> saves, each the
+    value `value_for` gives): the last value, one version and one history row per save,
+    and no mark where nobody saved. Returns the problems and the sheet's entry count."""
+    rows = db.execute(
+        """
+        SELECT c.number, m.task_marks ->> '1', m.version,
+               (SELECT count(*) FROM iamis_markchange h WHERE h.mark_id = m.id)
+        FROM iamis_entry e
+        JOIN iamis_candidate c ON c.id = e.candidate_id
+        LEFT JOIN iamis_mark m ON m.entry_id = e.id
+        WHERE e.unit_id = %s AND e.centre_id = %s
+        """,
+        (unit_pk, centre_pk),
+    ).fetchall()
     problems = []
     for number, value, version, history in rows:
-        saves = expected_saves.get(number, 0)
-        if saves == 0:
+        count = saves.get(number, 0)
+        if count == 0:
             if version is not None:
-                problems.append(f"{number}: a mark nobody saved")
+                problems.append(f"{label}{number}: a mark nobody saved")
             continue
-        want = value_for(number, saves - 1)
-        if value is None or int(value) != want or version != saves or history != saves:
+        want = value_for(number, count - 1)
+        if value is None or int(value) != want or version != count or history != count:
             problems.append(
-                f"{number}: database has {value} v{version} ({history} changes), "
-                f"expected {want} v{saves} ({saves} changes)"
+                f"{label}{number}: database has {value} v{version} ({history} changes), "
+                f"expected {want} v{count} ({count} changes)"
             )
-    if len(rows) != SHEET_SIZE:
-        problems.append(f"{len(rows)} entries on the sheet, expected {SHEET_SIZE}")
-    return problems
+    return problems, len(rows)
 
 
 def query_counts(fixture: Fixture) -> dict[str, int]:

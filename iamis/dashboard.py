@@ -18,8 +18,8 @@ Most urgent first (`DashboardRow.urgency`):
    sent by post), by deadline.
 A unit without a deadline comes after those with one in its group; ties go by unit code.
 
-One query whatever the number of units and candidates: counts come from the entries join
-and the sample and file facts from correlated subqueries.
+One query whatever the number of units and candidates: counts and the sample and file
+facts come from correlated subqueries, each run once per unit (no join, no GROUP BY).
 """
 
 from __future__ import annotations
@@ -29,13 +29,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from .marks import SheetProgress
 from .models import MarkChange, Marksheet, Unit
-from .selectors import units_for_member
+from .selectors import count_of, sheet_entries_of, units_for_member
 
 if TYPE_CHECKING:
     from accounts.models import Membership
@@ -141,14 +140,6 @@ class DashboardRow:
         )
 
 
-def _count(queryset: models.QuerySet, group_by: str) -> Coalesce:
-    """A correlated COUNT(*) of `queryset`, 0 when it has no rows."""
-    counted = (
-        queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def dashboard_rows(
     *, membership: Membership, today: date, show: str = "mine"
 ) -> list[DashboardRow]:
@@ -162,7 +153,7 @@ def dashboard_rows(
     )
     if show != "all" and not membership.is_centre_admin:
         units = units.filter(_own_units(membership))
-    mine = Q(entries__centre=centre)
+    entries = sheet_entries_of(centre)
     members = SampleMember.objects.filter(
         centre=centre, sample__unit=OuterRef("pk"), work_unavailable=False
     )
@@ -172,12 +163,8 @@ def dashboard_rows(
     )
     has_file = files.filter(entry=OuterRef("entry"), kind=Kind.CANDIDATE)
     units = units.annotate(
-        complete_count=Count(
-            "entries", filter=mine & Q(entries__mark__is_complete=True)
-        ),
-        submitted_count=Count(
-            "entries", filter=mine & Q(entries__mark__is_locked=True)
-        ),
+        complete_count=count_of(entries.filter(mark__is_complete=True), "unit"),
+        submitted_count=count_of(entries.filter(mark__is_locked=True), "unit"),
         first_submitted_at=Subquery(
             Marksheet.objects.filter(centre=centre, unit=OuterRef("pk")).values(
                 "first_submitted_at"
@@ -188,8 +175,8 @@ def dashboard_rows(
                 :1
             ]
         ),
-        sampled_count=_count(members, "sample"),
-        sampled_with_files_count=_count(members.filter(Exists(has_file)), "sample"),
+        sampled_count=count_of(members, "sample"),
+        sampled_with_files_count=count_of(members.filter(Exists(has_file)), "sample"),
         has_group_files=Exists(files.filter(unit=OuterRef("pk"), kind=Kind.GROUP)),
     )
     rows = [_row(unit, today) for unit in units]

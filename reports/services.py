@@ -65,7 +65,9 @@ def render_request(
             created = True
         if created:
             pk = render.pk
-            transaction.on_commit(lambda: render_pdf.delay(pk))
+            # robust: a broker that is down must not fail the request; the render
+            # stays pending and beat's requeue_stuck_renders queues it.
+            transaction.on_commit(lambda: render_pdf.delay(pk), robust=True)
     return render
 
 

@@ -78,7 +78,10 @@ def sample_request(*, submission: Submission) -> Sample:
         unit=submission.unit,
         defaults={"submission": submission},
     )
-    transaction.on_commit(lambda: generate_sample.delay(submission.pk))
+    # robust: a broker that is down (Redis restarting) must not turn the committed
+    # submission into a 500; the sample stays pending and beat's
+    # requeue_pending_samples queues it (bench/faults.py).
+    transaction.on_commit(lambda: generate_sample.delay(submission.pk), robust=True)
     return sample
 
 

@@ -319,3 +319,37 @@ def test_the_page_makes_the_same_queries_for_one_unit_and_eight(
         _sheet(two_centres.alice_centre, code=f"2400U{index}", deadline=TODAY)
 
     assert queries() == one
+
+
+def _outer(sql: str) -> str:
+    """The statement with every parenthesised part (the subqueries) left out."""
+    depth, kept = 0, []
+    for char in sql:
+        depth += char == "("
+        if depth == 0:
+            kept.append(char)
+        depth -= char == ")"
+    return "".join(kept)
+
+
+def test_the_rows_query_is_not_grouped_so_each_subquery_runs_once_per_unit(
+    two_centres,
+):
+    # Counting through a join made the query GROUP BY, and PostgreSQL then ran the
+    # sample and file subqueries once per entry: 250 ms for ten sheets of 25
+    # candidates in bench/load.py, growing with candidates x sampled candidates.
+    officer = _membership(two_centres.alice)
+    unit = worked_sheet(two_centres)
+    sample_generate(
+        submission_id=marks_submit(
+            centre=two_centres.alice_centre, unit=unit, acting_user=officer.user
+        ).pk
+    )
+    with CaptureQueriesContext(connection) as captured:
+        rows = dashboard_rows(membership=officer, today=TODAY)
+
+    (query,) = captured.captured_queries
+    assert "GROUP BY" not in _outer(query["sql"])
+    (row,) = [row for row in rows if row.unit == unit]
+    assert row.progress.entries == row.progress.submitted > 0
+    assert row.sampled > 0

@@ -12,11 +12,13 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from kombu.exceptions import OperationalError
 from pypdf import PdfReader
 
 from portal.celery import app
 from reports import services
 from reports.models import ReportRender
+from reports.tasks import render_pdf
 from tests.factories import CandidateFactory, EntryFactory
 from tests.iamis.marking import fill
 from tests.moderation.helpers import moderated_sheet
@@ -81,6 +83,24 @@ def test_the_preview_takes_the_same_queries_for_few_or_many_candidates(
         alice_client.get(url)
 
     assert len(many) == len(few)
+
+
+def test_a_broker_that_is_down_does_not_fail_the_pdf_request(
+    two_centres, alice_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    moderated = moderated_sheet(two_centres)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr(render_pdf, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = alice_client.post(
+            reverse("reports:pdf_request", args=[moderated.unit.public_id])
+        )
+
+    assert callbacks and response.status_code == 302
+    assert ReportRender.objects.get().status == ReportRender.Status.PENDING
 
 
 def test_asking_twice_while_the_marks_are_unchanged_reuses_the_same_pdf(
