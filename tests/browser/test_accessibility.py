@@ -135,6 +135,9 @@ def marksheet_page(visit: Visit) -> None:
     page.locator("#m-1002-task-1").fill("45")
     page.locator("#m-1002-task-1").dispatch_event("change")
     expect(page.locator("#row-1002 .cell--error")).to_have_count(1)
+    # The refused cell takes the focus back once its row settles: wait for that before
+    # typing in the next one, or the typing lands in the refused cell.
+    expect(page.locator("#m-1002-task-1")).to_be_focused()
     page.locator("#m-1003-task-1").fill("a")
     page.locator("#m-1003-task-1").dispatch_event("change")
     expect(page.locator("#row-1003 button.js-only").first).to_be_visible()
