@@ -37,22 +37,27 @@ def _tab_stops(page: Page, *, limit: int) -> list[dict]:
     return stops
 
 
-@pytest.mark.django_db(transaction=True)
-def test_every_marksheet_control_is_reached_by_tab_with_a_visible_focus_ring(
-    live_server, page: Page, two_centres
-):
+def _sign_in_as_alice(page: Page, base: str, two_centres) -> None:
+    code = give_authenticator(two_centres.alice).now()
+    _sign_in(page, base, "alice@alice.example", code)
+
+
+def _open_alices_sheet_of_two(page: Page, base: str, two_centres) -> None:
+    """Alice's marksheet with candidates 1001 and 1002, open in the browser."""
     unit = two_centres.alice_unit
     EntryFactory(
         candidate=CandidateFactory(centre=two_centres.alice_centre, number=1002),
         unit=unit,
     )
-    _sign_in(
-        page,
-        live_server.url,
-        "alice@alice.example",
-        give_authenticator(two_centres.alice).now(),
-    )
-    page.goto(f"{live_server.url}/iamis/units/{unit.public_id}/")
+    _sign_in_as_alice(page, base, two_centres)
+    page.goto(f"{base}/iamis/units/{unit.public_id}/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_marksheet_control_is_reached_by_tab_with_a_visible_focus_ring(
+    live_server, page: Page, two_centres
+):
+    _open_alices_sheet_of_two(page, live_server.url, two_centres)
 
     stops = _tab_stops(page, limit=80)
 
@@ -75,18 +80,7 @@ def test_every_marksheet_control_is_reached_by_tab_with_a_visible_focus_ring(
 def test_a_mark_saved_from_the_keyboard_is_announced_in_the_live_region(
     live_server, page: Page, two_centres
 ):
-    unit = two_centres.alice_unit
-    EntryFactory(
-        candidate=CandidateFactory(centre=two_centres.alice_centre, number=1002),
-        unit=unit,
-    )
-    _sign_in(
-        page,
-        live_server.url,
-        "alice@alice.example",
-        give_authenticator(two_centres.alice).now(),
-    )
-    page.goto(f"{live_server.url}/iamis/units/{unit.public_id}/")
+    _open_alices_sheet_of_two(page, live_server.url, two_centres)
     live = page.locator("#sheet-status")
     expect(live).to_have_attribute("aria-live", "polite")
 
@@ -109,12 +103,7 @@ def test_a_mark_saved_from_the_keyboard_is_announced_in_the_live_region(
 def test_a_form_with_errors_puts_the_keyboard_on_the_summary_then_the_field(
     live_server, page: Page, two_centres
 ):
-    _sign_in(
-        page,
-        live_server.url,
-        "alice@alice.example",
-        give_authenticator(two_centres.alice).now(),
-    )
+    _sign_in_as_alice(page, live_server.url, two_centres)
     page.goto(f"{live_server.url}/accounts/users/invite/")
     page.get_by_role("button", name="Send invite").focus()
     page.keyboard.press("Enter")
