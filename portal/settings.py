@@ -316,6 +316,11 @@ MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:sign_in"
+# Argon2id first; PBKDF2 stays so older hashes still verify and are re-hashed at next sign-in.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idOwaspHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
