@@ -89,7 +89,26 @@
     });
   }
 
-  // Say what the server answered, and take the cursor back to a refused value.
+  // What was typed where, and when each row's save went off: a refusal that comes back
+  // after the teacher has typed in another row must not pull the cursor out of it.
+  var lastTyped = { input: null, at: 0 };
+  var sentAt = {};
+  form.addEventListener("input", function (event) {
+    lastTyped = { input: event.target, at: Date.now() };
+  });
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target && target.id) sentAt[target.id] = Date.now();
+  });
+  function typedElsewhereSince(row, since) {
+    var input = lastTyped.input;
+    return Boolean(
+      input && lastTyped.at >= since && document.body.contains(input) && !row.contains(input)
+    );
+  }
+
+  // Say what the server answered, and take the cursor back to a refused value unless the
+  // teacher has already typed on elsewhere (the row still shows and announces the refusal).
   // After settling, so htmx has wired up the new row before anyone presses a key in it.
   document.body.addEventListener("htmx:afterSettle", function (event) {
     var old = event.detail.target;
@@ -107,7 +126,9 @@
     }
     var confirm = row.querySelector("button.js-only");
     var refused = row.querySelector('[aria-invalid="true"]');
-    if (confirm) {
+    if ((confirm || refused) && typedElsewhereSince(row, sentAt[old.id] || 0)) {
+      return;
+    } else if (confirm) {
       confirm.focus();
     } else if (refused) {
       refused.focus();

@@ -134,3 +134,35 @@ def test_a_refused_sign_in_focuses_the_summary_not_the_autofocus_field(
     expect(page.locator(".error-summary")).to_be_focused()
     page.wait_for_timeout(300)
     expect(page.locator(".error-summary")).to_be_focused()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_late_refusal_does_not_pull_the_cursor_out_of_the_next_cell(
+    live_server, page: Page, two_centres
+):
+    _open_alices_sheet_of_two(page, live_server.url, two_centres)
+    held = []  # the first save's answer waits until the teacher has typed on
+
+    def hold_first_save(route):
+        if route.request.method == "POST" and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/iamis/**", hold_first_save)
+
+    page.locator("#m-1001-task-1").focus()
+    page.keyboard.type("45")  # over the maximum of 40; two digits move on to 1002
+    expect(page.locator("#m-1002-task-1")).to_be_focused()
+    page.keyboard.type("2")
+    page.wait_for_timeout(100)  # lets the route handler run on this thread
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(page.locator("#m-1001-task-1")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#sheet-status")).to_have_text(
+        "1001: The maximum mark for Task 1 is 40: 45 is too high."
+    )
+    expect(page.locator("#m-1002-task-1")).to_be_focused()
+    page.keyboard.type("0")
+    expect(page.locator("#m-1002-task-1")).to_have_value("20")
