@@ -5,7 +5,7 @@ error summary and from there to the field."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.accounts.mfa_helpers import give_authenticator
 from tests.factories import CandidateFactory, EntryFactory
@@ -141,9 +141,11 @@ def test_a_late_refusal_does_not_pull_the_cursor_out_of_the_next_cell(
     live_server, page: Page, two_centres
 ):
     _open_alices_sheet_of_two(page, live_server.url, two_centres)
-    held = []  # the first save's answer waits until the teacher has typed on
+    held: list[
+        Route
+    ] = []  # the first save's answer waits until the teacher has typed on
 
-    def hold_first_save(route):
+    def hold_first_save(route: Route) -> None:
         if route.request.method == "POST" and not held:
             held.append(route)
         else:
