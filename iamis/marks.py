@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import audit_record
 from common import db_rules
+from common.numbers import is_whole_number
 from sampling.services import sample_request
 
 from .models import Centre, Entry, Mark, MarkChange, Marksheet, Submission, Task, Unit
@@ -55,6 +56,15 @@ class CellResult:
     @property
     def saved(self) -> bool:
         return not (self.error or self.needs_absent_confirmation or self.conflict)
+
+    @property
+    def outcome(self) -> str:
+        """One word for the browser's save queue: saved, refused, conflict or confirm."""
+        if self.conflict:
+            return "conflict"
+        if self.needs_absent_confirmation:
+            return "confirm"
+        return "refused" if self.error else "saved"
 
 
 def _snapshot(mark: Mark | None) -> dict[str, Any]:
@@ -113,12 +123,12 @@ def parse_cell(*, unit: Unit, tasks: list[Task], field: str, raw: str) -> Parsed
         raise ValidationError(_("Unknown column."))
     if value == "":
         return Parsed("clear_task", task=number)
-    if re.fullmatch(r"-\d+", value):
+    if value.startswith("-") and is_whole_number(value[1:]):
         raise ValidationError(
             _("A mark cannot be below 0. Enter a mark from 0 to %(max)d.")
             % {"max": task.max_mark}
         )
-    if not value.isdigit():
+    if not is_whole_number(value):
         raise ValidationError(
             _("Enter a whole number from 0 to %(max)d, %(hint)s.")
             % {"max": task.max_mark, "hint": _entry_hint(unit)}
@@ -250,15 +260,17 @@ def mark_save_cell(
             parsed = parse_cell(unit=unit, tasks=tasks, field=field, raw=raw_value)
         except ValidationError as error:
             return CellResult(mark, error=error.messages[0])
+        old = _snapshot(mark)
+        new = _apply(old, parsed)
+        if new == old:
+            # Nothing would change, so nothing is overwritten whatever version was seen:
+            # a save replayed after its answer was lost (a dropped connection) lands here.
+            return CellResult(mark)
         current_version = mark.version if mark is not None else 0
         if seen_version is not None and seen_version != current_version:
             return CellResult(mark, conflict=True)
         if parsed.action == "absent" and not confirm_absent:
             return CellResult(mark, needs_absent_confirmation=True)
-        old = _snapshot(mark)
-        new = _apply(old, parsed)
-        if new == old:
-            return CellResult(mark)
         write = partial(
             _write,
             entry=entry,

@@ -26,6 +26,9 @@ class Cell:
     accepted: bool = False
     # The moderator's clerical correction of this value, shown beside it in red.
     amended: str = ""
+    # What the teacher is told about the value in words: "saved" (the server holds it),
+    # "refused", "confirm" (absent awaiting confirmation) or "" (nothing entered).
+    state: str = ""
 
     @property
     def max_digits(self) -> int:
@@ -49,6 +52,9 @@ class Row:
     needs_absent_confirmation: bool = False
     absent_field: str = ""
     conflict: bool = False
+    # The refused value of a conflict and its cell, offered to save over the other's.
+    conflict_field: str = ""
+    conflict_value: str = ""
     saved: bool = False
     errors: list[str] = field(default_factory=list)
     amended_total: str = ""
@@ -109,6 +115,8 @@ def build_row(entry: Entry, unit: Unit, tasks: list[Task], url_prefix: str = "")
         if unit.initials_required
         else None
     )
+    for cell in [*cells, *([initials] if initials else [])]:
+        cell.state = "saved" if cell.value else ""
     row = Row(
         entry=entry,
         mark=mark,
@@ -158,19 +166,24 @@ def row_after_save(
     target = target or next((c for c in row.cells if c.field == field_name), None)
     if result.conflict:
         row.conflict = True
+        if target is not None and typed.strip() != target.value:
+            row.conflict_field, row.conflict_value = field_name, typed.strip()
         row.message = str(
             _(
-                "Someone else changed this row since you opened the sheet; it now shows "
-                "their values. Your entry (%(typed)s) was not saved: enter it again if "
-                "it is right."
+                "Someone else changed this row after you opened the sheet. Their "
+                "value: %(theirs)s. Yours (%(typed)s) was not saved."
             )
-            % {"typed": typed or "-"}
+            % {
+                "theirs": (target.value if target is not None else "") or "-",
+                "typed": typed.strip() or "-",
+            }
         )
     elif result.needs_absent_confirmation:
         row.needs_absent_confirmation = True
         row.absent_field = field_name
         if target is not None:
             target.value = typed
+            target.state = "confirm"
         row.message = str(
             _("Please note an ABSENT should only be used if a candidate is absent.")
         )
@@ -179,6 +192,7 @@ def row_after_save(
         if target is not None:
             target.error = result.error
             target.value = typed
+            target.state = "refused"
     elif target is not None:
         target.accepted = True
         row.saved = True

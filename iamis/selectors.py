@@ -25,6 +25,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from common.numbers import whole_number_or_none
+
 from .marks import SheetProgress
 from .models import (
     Candidate,
@@ -167,8 +169,13 @@ def marksheet_rows(
             Prefetch("clerical_corrections", corrections, to_attr="corrections"),
         )
     )
+    search = search.strip()
     if search:
-        rows = rows.filter(candidate__surname__istartswith=search.strip())
+        by_name = Q(candidate__surname__istartswith=search)
+        number = whole_number_or_none(search)
+        rows = rows.filter(
+            by_name if number is None else by_name | Q(candidate__number=number)
+        )
     if show == "unmarked":
         rows = rows.filter(Q(mark__isnull=True) | Q(mark__is_complete=False))
     elif show == "marked":
@@ -208,7 +215,7 @@ def units_with_progress(*, membership: Membership) -> QuerySet[Unit]:
 
 def access_entry(*, centre: Centre, unit: Unit, candidate_no: int) -> Entry:
     return get_object_or_404(
-        Entry.objects.select_related("candidate", "unit"),
+        Entry.objects.select_related("candidate", "unit", "mark"),
         centre=centre,
         unit=unit,
         candidate__number=candidate_no,

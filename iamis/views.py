@@ -12,15 +12,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import AccessGrant
+from common.numbers import whole_number_or_none
+from common.post_limits import allow_many_fields
 from common.tenancy import CentreRequest, grant_required
 
 from . import dashboard as sheets_dashboard
 from . import marks, selectors
-from .marks import SheetProgress
-from .models import Task, Unit
+from .marks import CellResult, SheetProgress
+from .models import Entry, Task, Unit
 from .rows import Row, build_row, row_after_save
 
 iamis_required = grant_required(AccessGrant.Area.IAMIS)
@@ -120,6 +123,47 @@ def _sheet_context(
         "page_query": query.urlencode(),
         "max_total": sum(t.max_mark for t in tasks),
         "rows_choices": selectors.ROWS_CHOICES,
+        "submitted_columns": progress.submitted > 0,
+        "sheet_words": _sheet_words(),
+    }
+
+
+def _sheet_words() -> dict[str, str]:
+    """What static/js/marksheet.js says, in the page's language."""
+    return {
+        "saved": _("Saved"),
+        "saving": _("Saving…"),
+        "queued": _("Not saved yet: will retry"),
+        "refused": _("Not saved"),
+        "conflict": _("Not saved: changed by someone else"),
+        "confirm": _("Not saved yet: confirm absent"),
+        "count_one": _("1 mark not saved yet."),
+        "count_many": _("%(count)s marks not saved yet."),
+        "offline": _(
+            "This computer is offline. The marks are kept in this browser and will be "
+            "sent when the connection is back; keep this page open or come back to it."
+        ),
+        "failing": _(
+            "The server could not be reached or had a problem. The marks are kept in "
+            "this browser and sent again automatically."
+        ),
+        "signed_out": _(
+            "Your session has ended. Sign in again (in another tab, or reload this page "
+            "and sign in): the marks are kept in this browser and sent once you are "
+            "signed in."
+        ),
+        "http_refused": _(
+            "The server refused this save (error %(status)s): enter the mark again or "
+            "reload the page."
+        ),
+        "not_a_mark": _("Not saved: %(value)s is not a whole number."),
+        "too_high": _("Not saved: the maximum is %(max)s."),
+        "submit_blocked": _(
+            "Marks for this unit are still waiting to be saved in this browser. Wait "
+            "until every mark says Saved, then submit."
+        ),
+        "leave": _("Some marks are not saved yet. Leave the page anyway?"),
+        "progress": _("%(done)s done, %(left)s left, %(submitted)s submitted."),
     }
 
 
@@ -134,22 +178,33 @@ def _field_names(unit: Unit, tasks: list[Task]) -> list[str]:
     return [*fields, "initials"] if unit.initials_required else fields
 
 
+# Each candidate posts a candidate number, a version and up to 6 tasks and initials.
+MARKSHEET_FIELDS_PER_CANDIDATE = 9
+MARKSHEET_MAX_CANDIDATES = 2_500
+
+
+@allow_many_fields(MARKSHEET_FIELDS_PER_CANDIDATE * MARKSHEET_MAX_CANDIDATES + 10)
 @require_http_methods(["GET", "POST"])
 @iamis_required
 def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
-    """The marksheet. Without JavaScript it is one form that saves every changed cell."""
+    """The marksheet. Without JavaScript it is one form that saves every changed cell,
+    whatever the number of rows shown (allow_many_fields: "Rows: All" on a big unit)."""
     unit = selectors.access_unit(membership=request.membership, unit_id=unit_id)
     if request.method == "GET":
         return render(request, "iamis/marksheet.html", _sheet_context(request, unit))
 
     tasks = list(unit.tasks.all())
-    numbers = [int(n) for n in request.POST.getlist("candidate") if n.isdigit()]
+    numbers = [
+        number
+        for number in map(whole_number_or_none, request.POST.getlist("candidate"))
+        if number is not None
+    ]
     entries = selectors.sheet_entries(centre=request.centre, unit=unit, numbers=numbers)
     problems: dict[int, Row] = {}
     saved = 0
     for entry in entries:
         number = entry.candidate.number
-        version = _int_or_none(request.POST.get(f"v-{number}"))
+        version = whole_number_or_none(request.POST.get(f"v-{number}"))
         current = build_row(entry, unit, tasks)
         for field_name in _field_names(unit, tasks):
             key = f"m-{number}-{field_name}"
@@ -163,15 +218,14 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
             )
             if shown is not None and typed.strip() == shown.value:
                 continue
-            result = marks.mark_save_cell(
-                centre=request.centre,
-                entry=entry,
-                field=field_name,
-                raw_value=typed,
-                seen_version=version,
+            result = _save_typed(
+                request,
+                entry,
+                tasks,
+                field_name=field_name,
+                typed=typed,
+                version=version,
                 confirm_absent=request.POST.get(f"confirm-absent-{number}") == "1",
-                acting_user=request.user,
-                tasks=tasks,
             )
             if result.saved:
                 saved += 1
@@ -191,52 +245,99 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     if problems:
         messages.error(
             request,
-            _("%(saved)d value(s) saved; %(count)d row(s) need attention below.")
+            ngettext(
+                "%(saved)d value saved; %(count)d row needs attention below.",
+                "%(saved)d values saved; %(count)d rows need attention below.",
+                len(problems),
+            )
             % {"saved": saved, "count": len(problems)},
         )
         return render(
             request, "iamis/marksheet.html", _sheet_context(request, unit, problems)
         )
-    messages.success(request, _("%(saved)d value(s) saved.") % {"saved": saved})
+    if saved:
+        messages.success(
+            request,
+            ngettext("%(saved)d value saved.", "%(saved)d values saved.", saved)
+            % {"saved": saved},
+        )
+    else:
+        messages.info(request, _("Nothing had changed, so there was nothing to save."))
     if "save_close" in request.POST:
         return redirect("iamis:index")
     return redirect(request.get_full_path())
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+def _save_typed(
+    request: CentreRequest,
+    entry: Entry,
+    tasks: list[Task],
+    *,
+    field_name: str,
+    typed: str,
+    version: int | None,
+    confirm_absent: bool,
+) -> CellResult:
+    """Save one typed value; a save that does not say which version of the row it was
+    typed against is refused, so it can never overwrite someone else's change."""
+    if version is None:
+        return CellResult(
+            getattr(entry, "mark", None),
+            error=_(
+                "This save did not say which version of the row it was typed "
+                "against, so it was not saved. Reload the page and enter it again."
+            ),
+        )
+    return marks.mark_save_cell(
+        centre=request.centre,
+        entry=entry,
+        field=field_name,
+        raw_value=typed,
+        seen_version=version,
+        confirm_absent=confirm_absent,
+        acting_user=request.user,
+        tasks=tasks,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @iamis_required
 def mark_cell(request: CentreRequest, unit_id: UUID, candidate_no: int) -> HttpResponse:
-    """Save one cell inline (htmx) and answer with the row; GET answers the row as it is."""
+    """One candidate's row. POST saves one cell (`field`, `value`, `version`) and answers
+    the row as it now stands; GET answers the row as it is.
+
+    The browser's save queue (static/js/marksheet.js) reads what became of the save from
+    the headers: X-Mark-Outcome (saved, refused, conflict, confirm), the row's new
+    X-Mark-Version and whether the row is now complete (X-Row-Complete), so it can keep
+    the page's done/left counter without the server counting the sheet.
+    """
     unit = selectors.access_unit(membership=request.membership, unit_id=unit_id)
     entry = selectors.access_entry(
         centre=request.centre, unit=unit, candidate_no=candidate_no
     )
     tasks = list(unit.tasks.all())
     prefix = cell_url_prefix(unit)
+    before = getattr(entry, "mark", None)
+    was_complete = bool(before and before.is_complete)
+    outcome = ""
     if request.method == "GET":
         row = build_row(entry, unit, tasks, prefix)
     else:
         field_name = request.POST.get("field", "")
         typed = request.POST.get(
-            f"m-{candidate_no}-{field_name}", request.POST.get("value", "")
+            "value", request.POST.get(f"m-{candidate_no}-{field_name}", "")
         )
-        result = marks.mark_save_cell(
-            centre=request.centre,
-            entry=entry,
-            field=field_name,
-            raw_value=typed,
-            seen_version=_int_or_none(request.POST.get(f"v-{candidate_no}")),
+        version = request.POST.get("version", request.POST.get(f"v-{candidate_no}"))
+        result = _save_typed(
+            request,
+            entry,
+            tasks,
+            field_name=field_name,
+            typed=typed,
+            version=whole_number_or_none(version),
             confirm_absent=request.POST.get("confirm") == "1",
-            acting_user=request.user,
-            tasks=tasks,
         )
+        outcome = result.outcome
         row = row_after_save(
             entry,
             unit,
@@ -248,12 +349,23 @@ def mark_cell(request: CentreRequest, unit_id: UUID, candidate_no: int) -> HttpR
         )
     if not request.htmx:
         return redirect(reverse("iamis:marksheet", args=[unit.public_id]))
-    progress = selectors.sheet_progress(centre=request.centre, unit=unit)
-    return render(
+    response = render(
         request,
         "iamis/marksheet.html#mark-row",
-        {"row": row, "unit": unit, "tasks": tasks, "progress": progress},
+        {
+            "row": row,
+            "unit": unit,
+            "tasks": tasks,
+            # The row takes the columns of the page it goes into.
+            "submitted_columns": request.GET.get("layout") == "submitted",
+        },
     )
+    if outcome:
+        response["X-Mark-Outcome"] = outcome
+    response["X-Mark-Version"] = str(row.version)
+    response["X-Row-Complete"] = "1" if row.is_complete else "0"
+    response["X-Row-Was-Complete"] = "1" if was_complete else "0"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

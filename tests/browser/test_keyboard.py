@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from iamis.models import Mark
 from tests.accounts.mfa_helpers import give_authenticator
 from tests.factories import CandidateFactory, EntryFactory
 
@@ -154,7 +155,8 @@ def test_a_late_refusal_does_not_pull_the_cursor_out_of_the_next_cell(
     page.route("**/iamis/**", hold_first_save)
 
     page.locator("#m-1001-task-1").focus()
-    page.keyboard.type("45")  # over the maximum of 40; two digits move on to 1002
+    page.keyboard.type("x")  # not a mark; Tab moves on to 1002 before the answer
+    page.keyboard.press("Tab")
     expect(page.locator("#m-1002-task-1")).to_be_focused()
     page.keyboard.type("2")
     page.wait_for_timeout(100)  # lets the route handler run on this thread
@@ -162,9 +164,46 @@ def test_a_late_refusal_does_not_pull_the_cursor_out_of_the_next_cell(
     held[0].continue_()
 
     expect(page.locator("#m-1001-task-1")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#sheet-status")).to_have_text(
-        "1001: The maximum mark for Task 1 is 40: 45 is too high."
-    )
+    expect(page.locator("#sheet-status")).to_contain_text("1001: Enter a whole number")
     expect(page.locator("#m-1002-task-1")).to_be_focused()
     page.keyboard.type("0")
     expect(page.locator("#m-1002-task-1")).to_have_value("20")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_over_the_maximum_keeps_the_cursor_in_its_cell(
+    live_server, page: Page, two_centres
+):
+    _open_alices_sheet_of_two(page, live_server.url, two_centres)
+
+    page.locator("#m-1001-task-1").focus()
+    page.keyboard.type("45")  # two digits, but over the maximum of 40: no moving on
+
+    expect(page.locator("#status-1001")).to_contain_text(
+        "The maximum mark for Task 1 is 40: 45 is too high."
+    )
+    expect(page.locator("#m-1001-task-1")).to_be_focused()
+    expect(page.locator("#row-1001 td.cell")).to_have_attribute("data-state", "refused")
+    page.keyboard.type("40")
+    expect(page.locator("#m-1002-task-1")).to_be_focused()
+    expect(page.locator("#row-1001 td.cell")).to_have_attribute("data-state", "saved")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decimal_typed_fast_is_refused_whole_in_its_own_cell(
+    live_server, page: Page, two_centres
+):
+    _open_alices_sheet_of_two(page, live_server.url, two_centres)
+
+    page.locator("#m-1001-task-1").focus()
+    page.keyboard.type(
+        "12.5"
+    )  # "12" fills the cell's two digits; ".5" is still its own
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#m-1001-task-1")).to_have_value("12.5")
+    expect(page.locator("#m-1002-task-1")).to_have_value("")
+    expect(page.locator("#status-1001")).to_contain_text("Enter a whole number")
+    expect(page.locator("#m-1001-task-1")).to_be_focused()
+    page.wait_for_timeout(1600)  # past the hold on an auto-advanced mark
+    assert not Mark.objects.filter(entry__unit=two_centres.alice_unit).exists()

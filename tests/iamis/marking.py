@@ -19,3 +19,8 @@ def fill(entry: Entry, value: str, *, field: str = "task-1", user=None, confirm=
         confirm_absent=confirm,
         acting_user=user,
     )
+
+
+# Typed values that are not marks: superscript two, circled one, Arabic-Indic five,
+# full-width five (the last two are read as 5 by int()), a sign, an exponent, a decimal.
+NOT_MARKS = ["\u00b2", "\u2460", "\u0665", "\uff15", "-1", "1e3", "12.5"]

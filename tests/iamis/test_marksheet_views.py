@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +12,7 @@ from django.urls import reverse
 from iamis.models import Mark
 from tests.factories import CandidateFactory, EntryFactory, UnitFactory
 
-from .marking import fill
+from .marking import NOT_MARKS, fill
 
 
 def _sheet_url(unit, **query):
@@ -280,3 +282,265 @@ def test_print_view_lists_candidates_in_number_order(alice_client, sheet):
     text = response.text
     assert text.index("1001") < text.index("1002") < text.index("1003")
     assert "<td>20</td>" in text
+
+
+@pytest.mark.parametrize("typed", NOT_MARKS)
+def test_an_inline_save_refuses_anything_but_ascii_digits(alice_client, sheet, typed):
+    unit, _entries = sheet
+
+    response = alice_client.post(
+        _cell_url(unit, 1002),
+        {"field": "task-1", "value": typed, "version": "0"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert response["X-Mark-Outcome"] == "refused"
+    assert "row-status__message error" in response.text
+    assert not Mark.objects.filter(entry__candidate__number=1002).exists()
+
+
+def test_an_inline_save_takes_a_mark_with_spaces_around_it(alice_client, sheet):
+    unit, _entries = sheet
+
+    response = alice_client.post(
+        _cell_url(unit, 1002),
+        {"field": "task-1", "value": " 7 ", "version": "0"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response["X-Mark-Outcome"] == "saved"
+    assert Mark.objects.get(entry__candidate__number=1002).total == 7
+
+
+@pytest.mark.parametrize("typed", NOT_MARKS)
+def test_the_full_form_refuses_anything_but_ascii_digits_and_keeps_the_rest(
+    alice_client, sheet, typed
+):
+    unit, _entries = sheet
+
+    response = alice_client.post(
+        _sheet_url(unit),
+        {
+            "candidate": ["1002", "1003"],
+            "v-1002": "0",
+            "m-1002-task-1": typed,
+            "v-1003": "0",
+            "m-1003-task-1": " 7 ",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "1 value saved; 1 row needs attention below." in response.text
+    assert not Mark.objects.filter(entry__candidate__number=1002).exists()
+    assert Mark.objects.get(entry__candidate__number=1003).total == 7
+
+
+@pytest.mark.parametrize(
+    "number", ["\u0661\u0660\u0660\u0662", "\uff11002", "1002\u00b2"]
+)
+def test_the_full_form_ignores_candidate_numbers_that_are_not_ascii(
+    alice_client, sheet, number
+):
+    unit, _entries = sheet
+
+    response = alice_client.post(
+        _sheet_url(unit), {"candidate": [number], f"m-{number}-task-1": "7"}
+    )
+
+    assert response.status_code == 302
+    assert not Mark.objects.filter(entry__unit=unit).exists()
+
+
+def test_an_inline_save_without_a_version_is_refused_and_overwrites_nothing(
+    alice_client, sheet, two_centres
+):
+    unit, entries = sheet
+    fill(entries[1], "20")
+
+    response = alice_client.post(
+        _cell_url(unit, 1002),
+        {"field": "task-1", "value": "33"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response["X-Mark-Outcome"] == "refused"
+    assert "did not say which version" in response.text
+    assert Mark.objects.get(entry__candidate__number=1002).total == 20
+
+
+def test_a_full_form_row_without_a_version_is_refused(alice_client, sheet, two_centres):
+    unit, entries = sheet
+    fill(entries[1], "20")
+
+    response = alice_client.post(
+        _sheet_url(unit), {"candidate": ["1002"], "m-1002-task-1": "33"}
+    )
+
+    assert "did not say which version" in response.text
+    assert Mark.objects.get(entry__candidate__number=1002).total == 20
+
+
+def test_a_save_replayed_after_its_answer_was_lost_is_saved_once(alice_client, sheet):
+    unit, _entries = sheet
+    save = {"field": "task-1", "value": "33", "version": "0"}
+    alice_client.post(_cell_url(unit, 1002), save, headers={"HX-Request": "true"})
+
+    # The browser never saw the answer, so it sends the same save again, still at 0.
+    replay = alice_client.post(
+        _cell_url(unit, 1002), save, headers={"HX-Request": "true"}
+    )
+
+    assert replay["X-Mark-Outcome"] == "saved"
+    assert replay["X-Mark-Version"] == "1"
+    mark = Mark.objects.get(entry__candidate__number=1002)
+    assert (mark.total, mark.version, mark.changes.count()) == (33, 1, 1)
+
+
+def test_a_stale_save_of_a_different_value_is_a_conflict_offering_both(
+    alice_client, sheet, two_centres
+):
+    unit, entries = sheet
+    fill(entries[1], "20")
+
+    response = alice_client.post(
+        _cell_url(unit, 1002),
+        {"field": "task-1", "value": "33", "version": "0"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response["X-Mark-Outcome"] == "conflict"
+    assert "Their value: 20. Yours (33) was not saved." in response.text
+    assert 'data-action="use-mine"' in response.text
+    assert Mark.objects.get(entry__candidate__number=1002).total == 20
+
+
+def test_the_save_answer_says_whether_the_row_became_complete(alice_client, sheet):
+    unit, _entries = sheet
+
+    response = alice_client.post(
+        _cell_url(unit, 1002),
+        {"field": "task-1", "value": "12", "version": "0"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert (response["X-Row-Was-Complete"], response["X-Row-Complete"]) == ("0", "1")
+
+
+def test_saved_values_stay_marked_as_saved_after_a_reload(
+    alice_client, sheet, two_centres
+):
+    unit, entries = sheet
+    fill(entries[1], "20")
+
+    response = alice_client.get(_sheet_url(unit))
+
+    row = response.text.split('id="row-1002"')[1].split("</tr>")[0]
+    assert 'data-state="saved"' in row
+    assert "&#10003;" in row
+    empty = response.text.split('id="row-1003"')[1].split("</tr>")[0]
+    assert 'data-state=""' in empty
+
+
+def test_the_search_box_finds_a_candidate_number_as_well_as_a_surname(
+    alice_client, sheet
+):
+    unit, _entries = sheet
+
+    by_number = alice_client.get(_sheet_url(unit, q="1003"))
+    by_name = alice_client.get(_sheet_url(unit, q="bow"))
+
+    assert 'id="row-1003"' in by_number.text
+    assert 'id="row-1002"' not in by_number.text
+    assert 'id="row-1002"' in by_name.text
+    assert 'id="row-1003"' not in by_name.text
+
+
+def test_a_submitted_sheet_shows_no_entry_controls_or_reminders(
+    alice_client, sheet, two_centres
+):
+    unit, entries = sheet
+    for entry in entries:
+        fill(entry, "20")
+    from iamis.marks import marks_submit
+
+    marks_submit(
+        centre=two_centres.alice_centre, unit=unit, acting_user=two_centres.alice
+    )
+
+    response = alice_client.get(_sheet_url(unit))
+
+    assert 'id="m-1002-task-1"' not in response.text
+    assert "PLEASE REMEMBER TO SUBMIT" not in response.text
+    assert 'name="save_close"' not in response.text
+    assert "SUBMIT MARKS AND GENERATE SAMPLES" not in response.text
+    assert "A for absent" not in response.text
+
+
+def _big_sheet(centre, *, candidates: int, tasks: int):
+    """A unit of `candidates` entries with `tasks` tasks and initials, made in bulk."""
+    from datetime import date
+
+    from iamis.models import Candidate, Entry
+    from tests.factories import TaskFactory
+
+    unit = UnitFactory(code="3999U9", title="Big", initials_required=True)
+    for number in range(1, tasks + 1):
+        TaskFactory(unit=unit, number=number, max_mark=40)
+    made = Candidate.objects.bulk_create(
+        Candidate(
+            centre=centre,
+            number=5000 + i,
+            surname=f"Big{i:04d}",
+            forename="Sam",
+            date_of_birth=date(2010, 9, 1),
+        )
+        for i in range(candidates)
+    )
+    Entry.objects.bulk_create(
+        Entry(centre=centre, candidate=candidate, unit=unit) for candidate in made
+    )
+    return unit
+
+
+def test_the_no_javascript_form_saves_a_page_of_2000_candidates_with_six_tasks(
+    alice_client, two_centres
+):
+    unit = _big_sheet(two_centres.alice_centre, candidates=2000, tasks=6)
+    # The whole page is posted, as a browser does: every cell, most of them unchanged.
+    numbers = [str(number) for number in range(5000, 7000)]
+    form: dict[str, list[str] | str] = {"candidate": numbers, "save": "1"}
+    for number in numbers:
+        form[f"v-{number}"] = "0"
+        for task in range(1, 7):
+            form[f"m-{number}-task-{task}"] = ""
+        form[f"m-{number}-initials"] = ""
+    form["m-6999-task-1"] = "7"
+    form["m-5000-initials"] = "AB"
+
+    response = alice_client.post(
+        _sheet_url(unit, rows="all"),
+        urlencode(form, doseq=True),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 302, response.text[:300]
+    assert Mark.objects.get(unit=unit, entry__candidate__number=6999).total is None
+    assert Mark.objects.get(unit=unit, entry__candidate__number=6999).task_marks == {
+        "1": 7
+    }
+    assert Mark.objects.get(unit=unit, entry__candidate__number=5000).initials == "AB"
+
+
+def test_other_forms_keep_djangos_field_limit(alice_client, two_centres):
+    unit = two_centres.alice_unit
+    form = {f"f{i}": "x" for i in range(1500)}
+
+    response = alice_client.post(
+        reverse("iamis:paste", args=[unit.public_id]),
+        urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert "could not be read" in response.text
