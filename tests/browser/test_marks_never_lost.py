@@ -1,0 +1,328 @@
+"""No mark is ever lost: the marksheet's save queue under a dropped network, aborted
+requests, answers lost after the server saved, a reload with marks queued, a closed tab,
+another person's change, and a 2,000-candidate sheet shown whole.
+
+Faults are injected in the browser (Playwright's offline switch and routes), against the
+real server and PostgreSQL; what the teacher saw is then compared with the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from iamis.models import Candidate, Entry, Mark, MarkChange, Unit
+from tests.accounts.mfa_helpers import give_authenticator
+from tests.factories import TaskFactory, UnitFactory
+from tests.iamis.marking import fill
+
+from .test_invite_and_access import _sign_in
+
+SAVES = "**/candidates/*/**"
+SETTLED = """() => !document.querySelector('td[data-state="saving"], td[data-state="queued"]')
+  && !Object.keys(localStorage).some((key) => key.startsWith('iamis-marks:'))"""
+
+
+def _sheet(centre, *, candidates: int, tasks: int = 1, initials: bool = False) -> Unit:
+    unit = UnitFactory(code="3990U1", title="Never Lost", initials_required=initials)
+    for number in range(1, tasks + 1):
+        TaskFactory(unit=unit, number=number, max_mark=40)
+    made = Candidate.objects.bulk_create(
+        Candidate(
+            centre=centre,
+            number=3000 + i,
+            surname=f"Lost{i:04d}",
+            forename="Sam",
+            date_of_birth=date(2010, 9, 1),
+        )
+        for i in range(candidates)
+    )
+    Entry.objects.bulk_create(
+        Entry(centre=centre, candidate=candidate, unit=unit) for candidate in made
+    )
+    return unit
+
+
+def _open(page: Page, base: str, two_centres, unit: Unit, query: str = "") -> None:
+    _sign_in(
+        page, base, "alice@alice.example", give_authenticator(two_centres.alice).now()
+    )
+    page.goto(f"{base}/iamis/units/{unit.public_id}/{query}")
+
+
+def _value(unit: Unit, number: int, task: int = 1) -> int | None:
+    mark = Mark.objects.filter(unit=unit, entry__candidate__number=number).first()
+    return None if mark is None else mark.task_marks.get(str(task))
+
+
+def _history(unit: Unit, number: int) -> int:
+    return MarkChange.objects.filter(
+        mark__unit=unit, mark__entry__candidate__number=number
+    ).count()
+
+
+def _wait_until_settled(page: Page) -> None:
+    page.wait_for_function(SETTLED, timeout=60_000)
+
+
+def _failing_saves(page: Page) -> Callable[[], None]:
+    """Every save is aborted (a network error) until the returned function is called."""
+
+    def abort(route: Route) -> None:
+        if route.request.method == "POST":
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(SAVES, abort)
+    return lambda: page.unroute(SAVES, abort)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_typed_offline_is_kept_shown_as_waiting_and_saved_once_back_online(
+    live_server, page: Page, two_centres
+):
+    unit = _sheet(two_centres.alice_centre, candidates=3)
+    _open(page, live_server.url, two_centres, unit)
+
+    page.context.set_offline(True)
+    page.locator("#m-3000-task-1").fill("22")
+    page.keyboard.press("Tab")
+
+    expect(page.locator("#row-3000 td.cell")).to_have_attribute("data-state", "queued")
+    expect(page.locator("#state-3000-task-1")).to_have_text("Not saved yet: will retry")
+    expect(page.locator("#save-queue")).to_contain_text("1 mark not saved yet.")
+    expect(page.locator("#save-queue")).to_contain_text("This computer is offline")
+    assert _value(unit, 3000) is None
+
+    page.context.set_offline(False)
+
+    expect(page.locator("#row-3000 td.cell")).to_have_attribute("data-state", "saved")
+    expect(page.locator("#save-queue")).to_be_hidden()
+    expect(page.get_by_test_id("progress")).to_contain_text("1 done, 2 left")
+    assert (_value(unit, 3000), _history(unit, 3000)) == (22, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marks_queued_when_the_page_is_reloaded_are_sent_after_the_reload(
+    live_server, page: Page, two_centres
+):
+    unit = _sheet(two_centres.alice_centre, candidates=3)
+    _open(page, live_server.url, two_centres, unit)
+    restore = _failing_saves(page)
+    for number, typed in ((3000, "11"), (3001, "12")):
+        page.locator(f"#m-{number}-task-1").fill(typed)
+        page.keyboard.press("Tab")
+    expect(page.locator("#save-queue")).to_contain_text("2 marks not saved yet.")
+    expect(page.locator("#save-queue")).to_contain_text("could not be reached")
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "Leave the page anyway?"
+    page.reload()
+    # Still failing after the reload: the marks are shown from the browser's queue.
+    expect(page.locator("#m-3001-task-1")).to_have_value("12")
+    expect(page.locator("#save-queue")).to_contain_text("2 marks not saved yet.")
+    restore()
+    page.get_by_role("button", name="Retry now").click()
+
+    _wait_until_settled(page)
+    expect(page.locator("#row-3001 td.cell")).to_have_attribute("data-state", "saved")
+    assert [_value(unit, n) for n in (3000, 3001, 3002)] == [11, 12, None]
+    assert [_history(unit, n) for n in (3000, 3001)] == [1, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_closed_tabs_queued_marks_are_sent_by_the_next_tab(
+    live_server, page: Page, two_centres
+):
+    unit = _sheet(two_centres.alice_centre, candidates=2)
+    _open(page, live_server.url, two_centres, unit)
+    _failing_saves(page)
+    page.locator("#m-3001-task-1").fill("30")
+    page.keyboard.press("Tab")
+    expect(page.locator("#save-queue")).to_contain_text("1 mark not saved yet.")
+    url = page.url
+
+    page.close()
+    second = page.context.new_page()
+    second.goto(url)
+
+    second.wait_for_function(SETTLED, timeout=30_000)
+    assert (_value(unit, 3001), _history(unit, 3001)) == (30, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_leaving_with_unsaved_marks_asks_first(live_server, page: Page, two_centres):
+    unit = _sheet(two_centres.alice_centre, candidates=2)
+    _open(page, live_server.url, two_centres, unit)
+    _failing_saves(page)
+    page.locator("#m-3000-task-1").fill("30")
+    page.keyboard.press("Tab")
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(300)
+
+    assert asked == ["beforeunload"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submitting_is_refused_while_marks_wait_in_the_queue(
+    live_server, page: Page, two_centres
+):
+    unit = _sheet(two_centres.alice_centre, candidates=2)
+    fill(Entry.objects.get(unit=unit, candidate__number=3000), "20")
+    _open(page, live_server.url, two_centres, unit)
+    submit = page.get_by_role("link", name="SUBMIT MARKS AND GENERATE SAMPLES")
+    expect(submit).to_be_hidden()
+
+    page.locator("#m-3001-task-1").fill("25")
+    page.keyboard.press("Tab")
+    # Shown only once the server has the last mark of the sheet.
+    expect(submit).to_be_visible()
+    expect(page.get_by_test_id("progress")).to_contain_text("2 done, 0 left")
+
+    restore = _failing_saves(page)
+    page.locator("#m-3001-task-1").fill("26")
+    page.keyboard.press("Tab")
+    submit.click()
+    expect(page.locator("#save-queue")).to_contain_text(
+        "Marks for this unit are still waiting to be saved"
+    )
+    assert "/submit/" not in page.url
+    # The confirmation page, opened directly, refuses too.
+    page.goto(f"{live_server.url}/iamis/units/{unit.public_id}/submit/")
+    expect(page.locator("#unsaved-marks")).to_be_visible()
+    expect(page.get_by_role("button", name="Yes, submit marks")).to_be_disabled()
+
+    restore()
+    page.go_back()
+    _wait_until_settled(page)
+    assert _value(unit, 3001) == 26
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_queued_mark_replayed_after_another_change_shows_both_and_overwrites_nothing(
+    live_server, page: Page, two_centres
+):
+    unit = _sheet(two_centres.alice_centre, candidates=2)
+    _open(page, live_server.url, two_centres, unit)
+    restore = _failing_saves(page)
+    page.locator("#m-3000-task-1").fill("22")
+    page.keyboard.press("Tab")
+    expect(page.locator("#save-queue")).to_contain_text("1 mark not saved yet.")
+    # Meanwhile a colleague saves 30 for the same candidate.
+    fill(Entry.objects.get(unit=unit, candidate__number=3000), "30")
+
+    restore()
+    page.get_by_role("button", name="Retry now").click()
+
+    expect(page.locator("#status-3000")).to_contain_text(
+        "Their value: 30. Yours (22) was not saved."
+    )
+    expect(page.locator("#m-3000-task-1")).to_have_value("30")
+    assert (_value(unit, 3000), _history(unit, 3000)) == (30, 1)
+
+    page.get_by_role("button", name="Save my value (22) over theirs").click()
+    expect(page.locator("#row-3000 td.cell")).to_have_attribute("data-state", "saved")
+    assert (_value(unit, 3000), _history(unit, 3000)) == (22, 2)
+
+
+def _faulty_saves(page: Page, every: int = 4) -> dict[str, int]:
+    """Abort every `every`-th save: alternately before it reaches the server, and after
+    the server has saved it (the answer is lost on the way back)."""
+    counts = {"sent": 0, "lost_before": 0, "lost_after": 0}
+    numbering = itertools.count(1)
+
+    def handle(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        counts["sent"] += 1
+        n = next(numbering)
+        if n % every:
+            route.continue_()
+        elif (n // every) % 2:
+            counts["lost_before"] += 1
+            route.abort()
+        else:
+            counts["lost_after"] += 1
+            route.fetch()  # the server saves...
+            route.abort()  # ...and the answer never arrives
+
+    page.route(SAVES, handle)
+    return counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_2000_candidate_sheet_shown_whole_loses_nothing_to_faults(
+    live_server, page: Page, two_centres
+):
+    context = page.context
+    page.set_default_navigation_timeout(60_000)  # 14,000 cells to render and lay out
+    unit = _sheet(two_centres.alice_centre, candidates=2000, tasks=6, initials=True)
+    _open(page, live_server.url, two_centres, unit, "?rows=all")
+    expect(page.locator("#m-4999-initials")).to_be_attached()
+    counts = _faulty_saves(page)
+    typed: dict[tuple[int, str], str] = {}
+
+    def type_column(field: str, numbers: range, values: Callable[[int], str]) -> None:
+        page.locator(f"#m-{numbers[0]}-{field}").select_text()
+        for number in numbers:
+            value = values(number)
+            page.keyboard.type(value)
+            if len(value) < 2 or field == "initials":
+                page.keyboard.press("Enter")
+            typed[(number, field)] = value
+
+    # Down the first task's column: two digits move on by themselves.
+    type_column("task-1", range(3000, 3012), lambda n: str(10 + n % 30))
+    # The network drops for a while: marks typed meanwhile wait in the queue.
+    context.set_offline(True)
+    type_column("task-2", range(3000, 3006), lambda n: str(n % 10))
+    expect(page.locator("#save-queue")).to_contain_text("not saved yet")
+    context.set_offline(False)
+    # Saves fail outright, and the page is reloaded with marks still queued.
+    page.unroute(SAVES)
+    _failing_saves(page)
+    type_column("task-6", range(3000, 3004), lambda n: str(20 + n % 5))
+    type_column("initials", range(3000, 3004), lambda n: "AB")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.reload()
+    page.unroute(SAVES)
+    counts_after = _faulty_saves(page)
+    # A value changed again after it was saved: one more history row, no more.
+    type_column("task-1", range(3011, 3012), lambda n: "39")
+    page.keyboard.press("Tab")
+
+    _wait_until_settled(page)
+    stored = {
+        (mark.entry.candidate.number, field): value
+        for mark in Mark.objects.filter(unit=unit).select_related("entry__candidate")
+        for field, value in [
+            *((f"task-{k}", str(v)) for k, v in mark.task_marks.items()),
+            ("initials", mark.initials),
+        ]
+        if value
+    }
+    assert stored == typed
+    faults = [
+        c[kind]
+        for c in (counts, counts_after)
+        for kind in ("lost_before", "lost_after")
+    ]
+    assert sum(faults) >= 3 and all(faults[:2]), (counts, counts_after)
+    changes = {number: _history(unit, number) for number in {n for n, _f in typed}}
+    expected = {
+        number: sum(1 for (n, _f) in typed if n == number) + (number == 3011)
+        for number in changes
+    }
+    assert changes == expected
