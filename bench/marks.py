@@ -662,10 +662,12 @@ MAX_IN_FLIGHT = 3
 REQUEST_TIMEOUT = 20.0
 MAX_BACKOFF = 30.0
 FIRST_BACKOFF = 1.0
-# What the proxy does with a connection, at random: drop it before the request reaches
-# the server, or forward it and drop the server's answer. The rest pass.
+# What the proxy does with a connection, at random (a quarter in all): drop it before the
+# request reaches the server, or forward it and drop the server's answer. The rest pass.
 DROP_BEFORE = 0.10
-ANSWER_LOST = 0.15
+ANSWER_LOST = 0.10
+# Or forward it and drop the teacher's connection at once, while the server works on it.
+CUT_AT_SERVER = 0.05
 # When the faults come, in seconds after the typing starts.
 NETWORK_OFF_AT, NETWORK_OFF_FOR = 3.0, 2.5
 WORKER_KILL_AT = 7.0
@@ -835,14 +837,22 @@ class FaultProxy:
             own_port = int(upstream.getsockname()[1])
             with self.lock:
                 self.at_server.add(own_port)
+            cut_early = 0 <= roll - DROP_BEFORE - ANSWER_LOST < CUT_AT_SERVER
             try:
                 upstream.sendall(request)
+                if cut_early:
+                    # The teacher's side goes while the server is still at work.
+                    _reset(conn)
                 answer = _read_answer(upstream)
             finally:
                 with self.lock:
                     self.at_server.discard(own_port)
             saved = re.search(rb"(?im)^x-mark-outcome:\s*saved", answer) is not None
-            if not answer:
+            if cut_early:
+                self.count("cut while at the server")
+                if saved:
+                    self.count("(answers lost after the server saved)")
+            elif not answer:
                 self.count("server closed without answering")
                 _reset(conn)
             elif self.offline:
@@ -1217,8 +1227,12 @@ def break_things(
         f"({'serving a request' if serving else 'no request found at the server'})"
     )
     deadline = time.monotonic() + 30
-    while len(children(master.pid)) < len(workers) and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        now = children(master.pid)
+        if victim not in now and len(now) >= len(workers):
+            break
         time.sleep(0.05)
+    time.sleep(0.2)  # for the proxy to count the cut request
     note(
         f"the master has {len(children(master.pid))} workers again; requests cut "
         f"by the kill: {cut() - before}"
@@ -1472,8 +1486,8 @@ def faults_main(*, quick: bool, teachers: int, rows: int, seed: int) -> int:
         + ", ".join(f"{k} {v}" for k, v in sorted(injected.items()))
     )
     print(
-        "saves the server made whose answer was lost (answered saved on replay): "
-        f"{counts['(answers lost after the server saved)']}"
+        "saves the server made whose answer never reached the tab (so it sent them "
+        f"again): {counts['(answers lost after the server saved)']}"
     )
     print(f"marks stored correctly: {check.correct} of {check.typed}")
     print(f"lost: {len(check.lost)}")
@@ -1510,14 +1524,24 @@ def faults_main(*, quick: bool, teachers: int, rows: int, seed: int) -> int:
         f"empty after {run.drained:.0f} s), whole command "
         f"{time.perf_counter() - began:.0f} s"
     )
+    # Each teacher has its own rows, so a conflict means the server took a retry of
+    # the tab's own save for someone else's change: the mark left the queue unsaved
+    # and waited for the teacher to press "Save my value over theirs".
+    conflicts = outcomes["conflict"]
     bad = check.lost or check.wrong or check.duplicates
     if bad:
         print("RESULT: FAILED (a mark lost, wrong or saved twice)")
-    elif errors_5xx:
-        print("RESULT: FAILED (no mark lost, but the server answered 5xx)")
+    elif errors_5xx or conflicts:
+        print(
+            "RESULT: FAILED (no mark lost, but "
+            + ("the server answered 5xx" if errors_5xx else "")
+            + (" and " if errors_5xx and conflicts else "")
+            + (f"{conflicts} conflicts on the teachers' own rows" if conflicts else "")
+            + ")"
+        )
     else:
         print("RESULT: no mark lost")
-    return 1 if bad or errors_5xx else 0
+    return 1 if bad or errors_5xx or conflicts else 0
 
 
 # --- Report ----------------------------------------------------------------------------------

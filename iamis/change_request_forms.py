@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.numbers import WholeNumberField
+
 from .marks import ABSENT_GRADE, parse_cell
 from .models import CANDIDATE_NUMBER_MAX, CENTRE_NUMBER_MAX, Mark, Task, Unit
 
@@ -29,7 +31,7 @@ _CANDIDATE_RANGE = gettext_lazy("A candidate number is from 1 to 9999.")
 
 
 def _candidate_number_field(label: StrOrPromise) -> forms.IntegerField:
-    return forms.IntegerField(
+    return WholeNumberField(
         label=label,
         min_value=1,
         max_value=CANDIDATE_NUMBER_MAX,
@@ -70,7 +72,7 @@ def initial_inputs(unit: Unit, tasks: list[Task], mark: Mark) -> dict[str, str]:
 
 
 class ChangeRequestForm(forms.Form):
-    centre_number = forms.IntegerField(
+    centre_number = WholeNumberField(
         label=gettext_lazy("1. Centre Number / Rhif y Ganolfan"),
         min_value=0,
         max_value=CENTRE_NUMBER_MAX,

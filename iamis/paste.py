@@ -56,8 +56,9 @@ if TYPE_CHECKING:
 MAX_LINES = 5000
 MAX_CHARS = 200_000
 
-_CANDIDATE_NUMBER = re.compile(r"\d{1,4}")
-_VERSION_PAIR = re.compile(r"(\d{1,4}):(\d{1,9})")
+# ASCII digits only: `\d` also matches other scripts' digits, which int() accepts.
+_CANDIDATE_NUMBER = re.compile(r"[0-9]{1,4}")
+_VERSION_PAIR = re.compile(r"([0-9]{1,4}):([0-9]{1,9})")
 
 
 @dataclass

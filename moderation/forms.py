@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.numbers import WholeNumberField, is_whole_number
 from iamis.models import Unit
 
 from .models import ModeratorReport
@@ -20,11 +21,11 @@ class FurtherSampleForm(forms.Form):
         required=False,
         help_text=_("Separated by commas or spaces, e.g. 1004, 1010."),
     )
-    count = forms.IntegerField(
+    count = WholeNumberField(
         label=_("Or: how many more"), required=False, min_value=1, max_value=50
     )
-    low = forms.IntegerField(label=_("from mark"), required=False, min_value=0)
-    high = forms.IntegerField(label=_("to mark"), required=False, min_value=0)
+    low = WholeNumberField(label=_("from mark"), required=False, min_value=0)
+    high = WholeNumberField(label=_("to mark"), required=False, min_value=0)
     note = forms.CharField(
         label=_("Note to the centre"),
         required=False,
@@ -44,7 +45,7 @@ class FurtherSampleForm(forms.Form):
         for part in re.split(r"[\s,;]+", text.strip()):
             if not part:
                 continue
-            if not part.isdigit():
+            if not is_whole_number(part):
                 raise forms.ValidationError(
                     _("%(value)s is not a candidate number.") % {"value": part}
                 )

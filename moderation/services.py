@@ -6,7 +6,6 @@ Every function takes the moderator's allocation, which the view loaded through
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from common.numbers import is_whole_number
 from iamis.change_requests import snapshot_of
 from iamis.models import Entry, Mark, MarkChange, ModeratorAllocation, Task
 
@@ -35,7 +35,7 @@ class Amended:
 
 
 def _whole_number(raw: str, *, label: str, maximum: int) -> int:
-    if not re.fullmatch(r"\d+", raw):
+    if not is_whole_number(raw):
         raise ValidationError(
             _("%(label)s: enter a whole number from 0 to %(max)d.")
             % {"label": label, "max": maximum}

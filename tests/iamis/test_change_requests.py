@@ -30,6 +30,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from tests.iamis.marking import NOT_MARKS
 
 QUEUE_URL = "/board/iamis/markchangerequest/"
 Status = MarkChangeRequest.Status
@@ -770,3 +771,37 @@ def test_only_the_board_note_is_editable_in_the_queue(
     assert 'name="board_note"' in page.text
     assert 'name="reason"' not in page.text
     assert 'name="status"' not in page.text
+
+
+@pytest.mark.parametrize("typed", NOT_MARKS)
+def test_a_requested_mark_that_is_not_ascii_digits_is_refused_with_a_message(
+    alice_client, submitted, typed
+):
+    response = alice_client.post(_new_url(submitted), _form(**{"task-1": typed}))
+
+    assert response.status_code == 200
+    assert '<a href="#id_task-1">' in response.text
+    assert not MarkChangeRequest.objects.filter(entry__unit=submitted).exists()
+
+
+@pytest.mark.parametrize("field", ["centre_number", "candidate_number"])
+@pytest.mark.parametrize(
+    "typed", ["\u0661\u0660\u0660\u0661", "\uff11001", "1001\u00b2"]
+)
+def test_numbers_in_a_change_request_must_be_ascii_digits(
+    alice_client, submitted, field, typed
+):
+    response = alice_client.post(_new_url(submitted), _form(**{field: typed}))
+
+    assert response.status_code == 200
+    assert f'<a href="#id_{field}">' in response.text
+    assert not MarkChangeRequest.objects.filter(entry__unit=submitted).exists()
+
+
+def test_a_requested_mark_with_spaces_around_it_is_read_as_the_number(
+    alice_client, submitted
+):
+    alice_client.post(_new_url(submitted), _form(**{"task-1": " 7 "}))
+
+    change = MarkChangeRequest.objects.get(entry__unit=submitted)
+    assert change.requested["task_marks"]["1"] == 7

@@ -23,6 +23,7 @@ from tests.factories import (
     TaskFactory,
     UnitFactory,
 )
+from tests.iamis.marking import NOT_MARKS
 
 OVER_MAXIMUM = "The maximum mark for Task 1 is 40: 41 is too high."
 SUBMITTED = (
@@ -653,3 +654,38 @@ def test_the_marksheet_offers_no_paste_once_every_mark_is_submitted(
 
     assert "Paste marks from a spreadsheet" not in page
     assert "Export as CSV" in page
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t", ", ", " ; "])
+def test_lines_may_separate_number_and_mark_with_commas_or_semicolons(
+    alice_client, two_centres, sheet, separator
+):
+    text = f"1001{separator}30\n1003{separator}20\n"
+
+    preview = _preview(alice_client, sheet, text)
+
+    assert _rows(preview) == {"1001": "Accepted", "1003": "Accepted"}
+    _confirm(alice_client, sheet, preview)
+    assert [_total(sheet, n) for n in (1001, 1003)] == [30, 20]
+
+
+@pytest.mark.parametrize("typed", NOT_MARKS)
+def test_a_pasted_value_that_is_not_ascii_digits_is_refused(
+    alice_client, two_centres, sheet, typed
+):
+    preview = _preview(alice_client, sheet, f"1001\t{typed}\n1003\t 7 \n")
+
+    rows = _rows(preview)
+    assert rows["1001"] != "Accepted" and rows["1001"]
+    assert rows["1003"] == "Accepted"
+    _confirm(alice_client, sheet, preview)
+    assert (_total(sheet, 1001), _total(sheet, 1003)) == (None, 7)
+
+
+@pytest.mark.parametrize("number", ["\u0661\u0660\u0660\u0661", "\uff11001"])
+def test_a_pasted_candidate_number_that_is_not_ascii_digits_is_refused(
+    alice_client, two_centres, sheet, number
+):
+    preview = _preview(alice_client, sheet, f"{number}\t30\n1003\t20\n")
+
+    assert "is not a candidate number" in _rows(preview)[number]

@@ -14,7 +14,7 @@ from iamis.marks import marks_submit
 from iamis.models import Mark, MarkChange
 from moderation.models import ClericalCorrection
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
-from tests.iamis.marking import fill
+from tests.iamis.marking import NOT_MARKS, fill
 
 from .helpers import moderated_sheet
 
@@ -236,3 +236,24 @@ def test_an_approved_mark_change_ends_the_correction_in_force(two_centres):
     assert Mark.objects.get(entry=entry).total == 30
     correction = ClericalCorrection.objects.get(entry=entry)
     assert correction.is_current is False
+
+
+@pytest.mark.parametrize("typed", NOT_MARKS)
+def test_a_correction_that_is_not_ascii_digits_is_refused_with_a_message(
+    two_centres, typed
+):
+    moderated = moderated_sheet(two_centres)
+
+    response = _correct(moderated, **{"task-1": typed})
+
+    assert response.status_code == 400
+    assert "enter a whole number from 0 to 40" in response.content.decode()
+    assert not ClericalCorrection.objects.exists()
+
+
+def test_a_correction_with_spaces_around_it_is_read_as_the_number(two_centres):
+    moderated = moderated_sheet(two_centres)
+
+    _correct(moderated, **{"task-1": " 7 "})
+
+    assert ClericalCorrection.objects.get(entry=moderated.entry(NUMBER)).total == 7

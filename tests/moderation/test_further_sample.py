@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from iamis.models import ModeratorAllocation
 from sampling.models import SampleMember
+from tests.iamis.marking import NOT_MARKS
 
 from .helpers import moderated_sheet
 
@@ -103,3 +104,17 @@ def test_a_moderator_cannot_be_allocated_to_their_own_centre(two_centres):
 
     with pytest.raises(ValidationError, match="member of the centre"):
         allocation.full_clean()
+
+
+@pytest.mark.parametrize("typed", NOT_MARKS)
+def test_a_further_sample_band_or_candidate_that_is_not_ascii_digits_is_refused(
+    two_centres, typed
+):
+    moderated = moderated_sheet(two_centres)
+
+    by_band = _ask(moderated, count="2", low=typed, high="35")
+    by_name = _ask(moderated, candidates=f"2004 {typed}")
+
+    assert by_band and "Enter a whole number" in by_band[0], by_band
+    assert by_name and "is not a candidate number" in by_name[0], by_name
+    assert not SampleMember.objects.filter(origin="moderator").exists()
