@@ -156,8 +156,6 @@ def _sheet_words() -> dict[str, str]:
             "The server refused this save (error %(status)s): enter the mark again or "
             "reload the page."
         ),
-        "not_a_mark": _("Not saved: %(value)s is not a whole number."),
-        "too_high": _("Not saved: the maximum is %(max)s."),
         "submit_blocked": _(
             "Marks for this unit are still waiting to be saved in this browser. Wait "
             "until every mark says Saved, then submit."
