@@ -288,7 +288,13 @@ def mark_save_cell(
             with transaction.atomic():
                 mark = write(mark=None)
         except IntegrityError:
-            return CellResult(Mark.objects.filter(entry=entry).first(), conflict=True)
+            winner = Mark.objects.select_for_update().filter(entry=entry).first()
+            if winner is not None and _apply(_snapshot(winner), parsed) == _snapshot(
+                winner
+            ):
+                # The other save was this one (a retry racing its own first try).
+                return CellResult(winner)
+            return CellResult(winner, conflict=True)
     return CellResult(mark)
 
 

@@ -152,6 +152,10 @@ def _sheet_words() -> dict[str, str]:
             "and sign in): the marks are kept in this browser and sent once you are "
             "signed in."
         ),
+        "not_stored": _(
+            "This browser cannot keep unsaved marks (its storage is full or switched "
+            "off): keep this page open until every mark says Saved."
+        ),
         "http_refused": _(
             "The server refused this save (error %(status)s): enter the mark again or "
             "reload the page."

@@ -172,7 +172,7 @@
     if (count === 0) submitBlockedShown = false;
     bannerCount.textContent = count === 1 ? words.count_one : format(words.count_many, { count: count });
     if (submitBlockedShown && count > 0) bannerWhy.textContent = words.submit_blocked;
-    else bannerWhy.textContent = words[problem] || "";
+    else bannerWhy.textContent = words[problem] || (stored ? "" : words.not_stored);
     if (!banner.hidden && !count) banner.hidden = true;
     updateSubmit();
   }
@@ -191,7 +191,8 @@
     updateSubmit();
   }
 
-  // Submit appears only when the server holds a complete sheet and nothing is queued.
+  // Submit appears once the server holds a complete sheet (a click with marks still
+  // queued is refused above).
   function updateSubmit() {
     if (!submitLink || !progress) return;
     var complete = progress.getAttribute("data-complete") === progress.getAttribute("data-entries");
@@ -238,12 +239,13 @@
     if (!queue.length && !inFlightCount()) drained();
   }
 
+  // One back-off step per round of failures, however many saves were in flight.
   function scheduleRetry(reason) {
     problem = reason;
-    backoff = Math.min(MAX_BACKOFF, backoff ? backoff * 2 : 1000);
     queue.forEach(showQueued);
     updateBanner();
     if (retryTimer) return;
+    backoff = Math.min(MAX_BACKOFF, backoff ? backoff * 2 : 1000);
     retryTimer = window.setTimeout(function () {
       retryTimer = null;
       pump();
@@ -283,7 +285,9 @@
           return response.text().then(function (html) { answered(item, outcome, response, html); });
         }
         if (signedOut(response)) return scheduleRetry("signed_out");
-        if (response.status === 403) return refreshToken().then(function () { scheduleRetry("failing"); });
+        if (response.status === 403) {
+          return refreshToken().then(function (ended) { scheduleRetry(ended ? "signed_out" : "failing"); });
+        }
         if (response.status >= 500 || response.status === 408 || response.status === 429) {
           return scheduleRetry("failing");
         }
@@ -312,17 +316,14 @@
   function refreshToken() {
     return fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
-        if (response.redirected && response.url.indexOf(window.location.pathname) === -1) {
-          problem = "signed_out";
-          return "";
-        }
-        return response.text();
+        if (response.redirected && response.url.indexOf(window.location.pathname) === -1) return true;
+        return response.text().then(function (html) {
+          var match = html.match(/name="csrfmiddlewaretoken" value="([^"]+)"/);
+          if (match) csrf = match[1];
+          return false;
+        });
       })
-      .then(function (html) {
-        var match = html && html.match(/name="csrfmiddlewaretoken" value="([^"]+)"/);
-        if (match) csrf = match[1];
-      })
-      .catch(function () { /* retried with the rest */ });
+      .catch(function () { return false; });
   }
 
   function removeItem(item) {
@@ -334,6 +335,11 @@
     removeItem(item);
     problem = "";
     backoff = 0;
+    if (retryTimer) {
+      // The server answers again: what waits for the back-off goes now.
+      window.clearTimeout(retryTimer);
+      retryTimer = null;
+    }
     var version = parseInt(response.headers.get("X-Mark-Version") || "0", 10);
     if (outcome === "saved") {
       // Marks typed in this row before this answer came were typed on top of it.

@@ -9,6 +9,7 @@ real server and PostgreSQL; what the teacher saw is then compared with the datab
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -326,3 +327,60 @@ def test_a_2000_candidate_sheet_shown_whole_loses_nothing_to_faults(
         for number in changes
     }
     assert changes == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_answered_with_a_server_error_waits_and_is_sent_again(
+    live_server, page: Page, two_centres
+):
+    unit = _sheet(two_centres.alice_centre, candidates=2)
+    _open(page, live_server.url, two_centres, unit)
+    errors = {"left": 2}
+
+    def busy(route: Route) -> None:
+        if route.request.method == "POST" and errors["left"]:
+            errors["left"] -= 1
+            route.fulfill(status=503, body="Service Unavailable")
+        else:
+            route.continue_()
+
+    page.route(SAVES, busy)
+    page.locator("#m-3000-task-1").fill("17")
+    page.keyboard.press("Tab")
+
+    expect(page.locator("#save-queue")).to_contain_text("had a problem")
+    expect(page.locator("#state-3000-task-1")).to_have_text("Not saved yet: will retry")
+    expect(page.locator("#row-3000 td.cell")).to_have_attribute(
+        "data-state", "saved", timeout=15_000
+    )
+    assert (errors["left"], _value(unit, 3000), _history(unit, 3000)) == (0, 17, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_typed_after_signing_out_elsewhere_is_saved_once_signed_in_again(
+    live_server, page: Page, two_centres
+):
+    base = live_server.url
+    unit = _sheet(two_centres.alice_centre, candidates=2)
+    totp = give_authenticator(two_centres.alice)
+    _sign_in(page, base, "alice@alice.example", totp.now())
+    page.goto(f"{base}/iamis/units/{unit.public_id}/")
+    other = page.context.new_page()
+    other.goto(f"{base}/")
+    other.get_by_role("button", name="Sign out").click()
+
+    page.locator("#m-3000-task-1").fill("22")
+    page.keyboard.press("Tab")
+
+    expect(page.locator("#save-queue")).to_contain_text("Your session has ended")
+    expect(page.locator("#row-3000 td.cell")).to_have_attribute("data-state", "queued")
+    assert _value(unit, 3000) is None
+    # Signing in again gives a new CSRF token: the queue fetches it and carries on.
+    _sign_in(other, base, "alice@alice.example", totp.at(time.time() + 30))
+    expect(other.get_by_role("button", name="Sign out")).to_be_visible()
+    page.get_by_role("button", name="Retry now").click()
+
+    expect(page.locator("#row-3000 td.cell")).to_have_attribute(
+        "data-state", "saved", timeout=15_000
+    )
+    assert (_value(unit, 3000), _history(unit, 3000)) == (22, 1)

@@ -119,3 +119,43 @@ def test_two_first_saves_of_one_candidate_at_once_never_crash(two_centres):
     assert sorted(r.saved for r in results) == [False, True]
     saved = next(r for r in results if r.saved)
     assert Mark.objects.get(entry=entry).total == saved.mark.total
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_racing_its_own_first_save_is_answered_saved_not_conflict(
+    two_centres,
+):
+    from iamis.marks import mark_save_cell
+
+    unit = two_centres.alice_unit
+    entries = [
+        EntryFactory(
+            candidate=CandidateFactory(centre=two_centres.alice_centre, number=n),
+            unit=unit,
+        )
+        for n in range(1100, 1108)
+    ]
+
+    def save(entry):
+        return lambda: mark_save_cell(
+            centre=two_centres.alice_centre,
+            entry=entry,
+            field="task-1",
+            raw_value="5",
+            seen_version=0,
+            confirm_absent=False,
+            acting_user=None,
+            tasks=list(unit.tasks.all()),
+        )
+
+    # The same save twice at once, for each of several candidates: the two race to
+    # create the mark, and the one that loses finds its own value there.
+    outcomes = [
+        [r.outcome for r in _run_together(save(entry), save(entry))]
+        for entry in entries
+    ]
+
+    assert outcomes == [["saved", "saved"]] * len(entries), outcomes
+    for entry in entries:
+        mark = Mark.objects.get(entry=entry)
+        assert (mark.total, mark.version, mark.changes.count()) == (5, 1, 1)
