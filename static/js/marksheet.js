@@ -272,6 +272,10 @@
     var controller = window.AbortController ? new AbortController() : null;
     var timer = window.setTimeout(function () { if (controller) controller.abort(); }, REQUEST_TIMEOUT);
     sentAt[item.no] = Date.now();
+    function settle() {
+      window.clearTimeout(timer);
+      if (inFlight[item.no] === item.id) delete inFlight[item.no];
+    }
     fetch(item.url + (layout ? "?layout=" + layout : ""), {
       method: "POST",
       body: body,
@@ -280,34 +284,36 @@
       signal: controller ? controller.signal : undefined,
     })
       .then(function (response) {
+        settle();
         var outcome = response.headers.get("X-Mark-Outcome");
         if (outcome) {
           return response.text().then(function (html) { answered(item, outcome, response, html); });
         }
-        if (signedOut(response)) return scheduleRetry("signed_out");
+        if (signedOut(response, item.url)) return scheduleRetry("signed_out");
         if (response.status === 403) {
           return refreshToken().then(function (ended) { scheduleRetry(ended ? "signed_out" : "failing"); });
         }
-        if (response.status >= 500 || response.status === 408 || response.status === 429) {
-          return scheduleRetry("failing");
+        if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+          return rejected(item, response.status);
         }
-        rejected(item, response.status);
+        // A 5xx, a timeout, or a page that is not our answer (a Wi-Fi sign-in page).
+        scheduleRetry("failing");
       })
       .catch(function () {
+        settle();
         scheduleRetry(navigator.onLine ? "failing" : "offline");
       })
-      .then(function () {
-        window.clearTimeout(timer);
-        if (inFlight[item.no] === item.id) delete inFlight[item.no];
-        pump();
-      });
+      .then(pump);
   }
 
-  function signedOut(response) {
-    return (
+  function pathOf(url) { return new URL(url, window.location.href).pathname; }
+
+  // Sent somewhere else (the sign-in page), or told to go there (an ended session).
+  function signedOut(response, url) {
+    return Boolean(
       response.status === 401 ||
       response.headers.get("HX-Redirect") ||
-      (response.redirected && response.url.indexOf(window.location.pathname) === -1)
+      (response.redirected && pathOf(response.url) !== pathOf(url))
     );
   }
 
@@ -316,7 +322,7 @@
   function refreshToken() {
     return fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
-        if (response.redirected && response.url.indexOf(window.location.pathname) === -1) return true;
+        if (signedOut(response, window.location.href)) return true;
         return response.text().then(function (html) {
           var match = html.match(/name="csrfmiddlewaretoken" value="([^"]+)"/);
           if (match) csrf = match[1];

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,9 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
                 path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True
             )
     context.close()
+    # A save the page sent just before closing may still be at the live server; let it
+    # finish before the test's database is flushed and closed to it.
+    time.sleep(0.3)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
