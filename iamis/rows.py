@@ -48,6 +48,10 @@ class Row:
     key: str = ""
     url: str = ""
     in_sample: bool = False
+    # In the sample once, but its work was unavailable and another candidate replaces it.
+    sample_replaced: bool = False
+    # Changed after submission by an approved mark change request.
+    amended_by_request: bool = False
     message: str = ""
     needs_absent_confirmation: bool = False
     absent_field: str = ""
@@ -126,8 +130,11 @@ def build_row(entry: Entry, unit: Unit, tasks: list[Task], url_prefix: str = "")
         locked=bool(mark and mark.is_locked),
         key=str(entry.candidate.number),
         url=f"{url_prefix}{entry.candidate.number}/",
-        in_sample=bool(getattr(entry, "membership", None)),
     )
+    members = getattr(entry, "membership", None) or []
+    row.in_sample = any(not member.work_unavailable for member in members)
+    row.sample_replaced = bool(members) and not row.in_sample
+    row.amended_by_request = bool(getattr(entry, "changed_by_request", False))
     corrections = getattr(entry, "corrections", None)
     if corrections:
         _show_correction(row, corrections[0], tasks)

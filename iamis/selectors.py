@@ -161,9 +161,13 @@ def marksheet_rows(
     corrections = ClericalCorrection.objects.filter(
         centre=centre, unit=unit, is_current=True
     )
+    changed_by_request = MarkChange.objects.filter(
+        mark=OuterRef("mark"), source=MarkChange.Source.CHANGE_REQUEST
+    )
     rows = (
         Entry.objects.filter(centre=centre, unit=unit)
         .select_related("candidate", "mark")
+        .annotate(changed_by_request=Exists(changed_by_request))
         .prefetch_related(
             Prefetch("sample_members", in_sample, to_attr="membership"),
             Prefetch("clerical_corrections", corrections, to_attr="corrections"),

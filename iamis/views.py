@@ -124,8 +124,16 @@ def _sheet_context(
         "max_total": sum(t.max_mark for t in tasks),
         "rows_choices": selectors.ROWS_CHOICES,
         "submitted_columns": progress.submitted > 0,
+        "report_visible": progress.submitted > 0 and _report_visible(request, unit),
         "sheet_words": _sheet_words(),
     }
+
+
+def _report_visible(request: CentreRequest, unit: Unit) -> bool:
+    from moderation.selectors import visible_report_unit_ids
+
+    today = timezone.localdate()
+    return unit.pk in visible_report_unit_ids(centre=request.centre, today=today)
 
 
 def _sheet_words() -> dict[str, str]:

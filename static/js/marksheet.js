@@ -718,6 +718,12 @@
   });
   if (retryButton) retryButton.addEventListener("click", retryNow);
 
+  // Marks typed before this script ran (a slow connection): saved like any other. The
+  // focused cell saves when it is left, as its change event comes then.
+  dirtyInputs().forEach(function (input) {
+    if (input !== document.activeElement) enqueue(input, {});
+  });
+
   beat();
   window.setInterval(function () {
     beat();

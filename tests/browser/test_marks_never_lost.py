@@ -300,6 +300,7 @@ def test_a_2000_candidate_sheet_shown_whole_loses_nothing_to_faults(
     page.reload()
     page.unroute(SAVES)
     counts_after = _faulty_saves(page)
+    _wait_until_settled(page)  # the queue kept over the reload goes out first
     # A value changed again after it was saved: one more history row, no more.
     type_column("task-1", range(3011, 3012), lambda n: "39")
     page.keyboard.press("Tab")
@@ -383,3 +384,30 @@ def test_a_mark_typed_after_signing_out_elsewhere_is_saved_once_signed_in_again(
         "data-state", "saved", timeout=15_000
     )
     assert (_value(unit, 3000), _history(unit, 3000)) == (22, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marks_typed_before_the_page_script_arrives_are_saved(
+    live_server, page: Page, two_centres
+):
+    unit = _sheet(two_centres.alice_centre, candidates=3)
+    _sign_in(
+        page,
+        live_server.url,
+        "alice@alice.example",
+        give_authenticator(two_centres.alice).now(),
+    )
+    held: list[Route] = []
+    page.route("**/js/marksheet*.js", lambda route: held.append(route))
+    page.goto(f"{live_server.url}/iamis/units/{unit.public_id}/", wait_until="commit")
+    page.locator("#m-3000-task-1").fill("21")
+    page.locator("#m-3001-task-1").fill("22")
+    page.locator("#m-3001-task-1").focus()
+
+    page.wait_for_timeout(100)  # lets the route handler run on this thread
+    held[0].continue_()
+    page.locator("#m-3002-task-1").focus()  # leaves 3001, which saves on its change
+
+    expect(page.locator("#row-3000 td.cell")).to_have_attribute("data-state", "saved")
+    expect(page.locator("#row-3001 td.cell")).to_have_attribute("data-state", "saved")
+    assert [_value(unit, n) for n in (3000, 3001, 3002)] == [21, 22, None]

@@ -805,3 +805,17 @@ def test_a_requested_mark_with_spaces_around_it_is_read_as_the_number(
 
     change = MarkChangeRequest.objects.get(entry__unit=submitted)
     assert change.requested["task_marks"]["1"] == 7
+
+
+def test_an_approved_change_shows_as_amended_on_the_marksheet(
+    alice_client, submitted, two_centres, board_staff
+):
+    change_request_approve(
+        change_request=_create(two_centres, submitted), acting_user=board_staff
+    )
+
+    page = alice_client.get(reverse("iamis:marksheet", args=[submitted.public_id]))
+
+    assert 'data-testid="amended-1001"' in page.text
+    assert "Amended by an approved mark change request" in page.text
+    assert 'data-testid="amended-1002"' not in page.text

@@ -544,3 +544,107 @@ def test_other_forms_keep_djangos_field_limit(alice_client, two_centres):
 
     assert response.status_code == 400
     assert "could not be read" in response.text
+
+
+@pytest.fixture
+def submitted_sheet(sheet, two_centres):
+    """The three-candidate sheet, every mark submitted; its sample row exists (pending)."""
+    from iamis.marks import marks_submit
+
+    unit, entries = sheet
+    for entry in entries:
+        fill(entry, "20")
+    marks_submit(
+        centre=two_centres.alice_centre, unit=unit, acting_user=two_centres.alice
+    )
+    return unit, entries
+
+
+def _sample_with_a_replacement(unit, entries):
+    """1002's work was unavailable and 1003 replaces it; 1001 is sampled as chosen."""
+    from sampling.models import Sample, SampleMember
+
+    sample = Sample.objects.get(unit=unit)
+    sample.status = Sample.Status.READY
+    sample.save()
+    chosen = SampleMember.objects.create(
+        sample=sample, centre=sample.centre, entry=entries[0], origin="system"
+    )
+    lost = SampleMember.objects.create(
+        sample=sample,
+        centre=sample.centre,
+        entry=entries[1],
+        origin="system",
+        work_unavailable=True,
+    )
+    SampleMember.objects.create(
+        sample=sample,
+        centre=sample.centre,
+        entry=entries[2],
+        origin="substitute",
+        replaces=lost,
+    )
+    return chosen
+
+
+def _row(html: str, number: int) -> str:
+    return html.split(f'id="row-{number}"')[1].split("</tr>")[0]
+
+
+def test_a_replaced_sample_member_says_replaced_not_a_plain_tick(
+    alice_client, submitted_sheet
+):
+    unit, entries = submitted_sheet
+    _sample_with_a_replacement(unit, entries)
+
+    page = alice_client.get(_sheet_url(unit, show="samples")).text
+
+    assert "&#10003;" in _row(page, 1001).split('class="sample-cell"')[1]
+    replaced = _row(page, 1002).split('class="sample-cell"')[1]
+    assert "Replaced" in replaced and "&#10003;" not in replaced
+    assert "&#10003;" in _row(page, 1003).split('class="sample-cell"')[1]
+
+
+def test_the_print_view_has_a_sample_column(alice_client, submitted_sheet):
+    unit, entries = submitted_sheet
+    _sample_with_a_replacement(unit, entries)
+
+    page = alice_client.get(reverse("iamis:print", args=[unit.public_id])).text
+
+    assert '<th scope="col">Sample</th>' in page
+    lines = page.split("<tr>")
+    assert "In the sample" in next(line for line in lines if "1001" in line)
+    assert "Replaced" in next(line for line in lines if "1002" in line)
+
+
+def test_the_marksheet_links_to_the_moderators_report_once_the_centre_may_see_it(
+    alice_client, submitted_sheet, two_centres
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from moderation.models import ModeratorReport
+    from tests.factories import UserFactory
+
+    unit, _entries = submitted_sheet
+    report = ModeratorReport.objects.create(
+        centre=two_centres.alice_centre,
+        unit=unit,
+        moderator=UserFactory(email="mod@board.example"),
+        status=ModeratorReport.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    series = unit.series
+    series.results_day = timezone.localdate() + timedelta(days=1)
+    series.save()
+    before = alice_client.get(_sheet_url(unit)).text
+
+    series.results_day = timezone.localdate()
+    series.save()
+    after = alice_client.get(_sheet_url(unit)).text
+
+    link = reverse("moderation_centre:centre_report", args=[unit.public_id])
+    assert link not in before
+    assert link in after
+    assert report.pk
