@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -170,6 +171,7 @@ def invite_for_token(token: str) -> Invite | None:
     return invite
 
 
+@sensitive_variables()
 def invite_accept(
     *, token: str, password: str | None, request: HttpRequest | None = None
 ) -> User:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .mfa import is_code
 from .models import User
 
 NAME_MAX = 100
@@ -14,7 +15,7 @@ NAME_MAX = 100
 
 def _six_digits(value: str) -> str:
     code = value.replace(" ", "")
-    if len(code) != 6 or not code.isdigit():
+    if not is_code(code):
         raise forms.ValidationError(
             _("Enter the 6 digits your authenticator app shows.")
         )

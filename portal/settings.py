@@ -20,21 +20,23 @@ from common.env import (
     env_bool,
     env_int,
     env_list,
-    env_required,
     env_scanner,
     env_str,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: only the embedded run command (bin/run) turns it on. Django's
+# technical 500 page shows local variables (secrets among them) whatever
+# sensitive_variables says, so no deployed process may fall into it by default.
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
-# The embedded default gets a fixed development key; anything that turns DEBUG off must bring
-# its own secret.
-SECRET_KEY = (
-    env_str("DJANGO_SECRET_KEY", "django-insecure-embedded-default-only-for-local-use")
-    if DEBUG
-    else env_required("DJANGO_SECRET_KEY")
+# The embedded run gets a fixed development key; everything else must bring its own
+# secret. Not required here, so tools that sign nothing (mypy, compilemessages) run
+# without one; portal/checks.py stops every server, command and worker that lacks it.
+SECRET_KEY = env_str(
+    "DJANGO_SECRET_KEY",
+    "django-insecure-embedded-default-only-for-local-use" if DEBUG else "",
 )
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"]

@@ -15,7 +15,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import (
+    sensitive_post_parameters,
+    sensitive_variables,
+)
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import mfa
@@ -104,6 +107,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters()
+@sensitive_variables()
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
@@ -135,6 +139,7 @@ def _count_proof_failure(user: User) -> None:
     cache.incr(key)
 
 
+@sensitive_variables()
 def _new_secret_if_proved(request: HttpRequest) -> str | None:
     """The sealed new secret, while the proof is fresh; otherwise start again."""
     proved_at = request.session.get(REPLACE_PROVED_AT)
@@ -148,6 +153,7 @@ def _new_secret_if_proved(request: HttpRequest) -> str | None:
 
 
 @sensitive_post_parameters()
+@sensitive_variables()
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
@@ -192,6 +198,7 @@ def replace_authenticator(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_variables()
 def _prove(request: HttpRequest, user: User) -> HttpResponse:
     """Step 1 of replacing the authenticator: a current code or a recovery code."""
     if _proof_locked(user):

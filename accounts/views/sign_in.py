@@ -22,6 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import (
+    sensitive_post_parameters,
+    sensitive_variables,
+)
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import mfa
@@ -154,6 +158,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def sign_in_password(request: HttpRequest) -> HttpResponse:
     """Step 2: the password; django-axes counts failures and locks (e-mail, IP) pairs."""
@@ -194,6 +200,8 @@ def sign_in_password(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def sign_in_code(request: HttpRequest) -> HttpResponse:
     """Step 3: a code from the authenticator, or one of the recovery codes."""
@@ -244,6 +252,8 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in: set up an authenticator app, confirm it with a code."""
@@ -330,6 +340,8 @@ def choose_centre(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Open an invite link: a newcomer chooses a password and sets up MFA; someone with

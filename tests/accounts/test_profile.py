@@ -398,3 +398,31 @@ def test_an_account_without_an_authenticator_is_sent_to_sign_in_again(alice_clie
     assert response.status_code == 200
     assert "no authenticator app yet" in response.text
     assert '<label for="id_code">' not in response.text
+
+
+def test_a_code_in_full_width_digits_is_refused_at_the_proof_step(
+    alice_client, two_centres
+):
+    _authenticator(two_centres.alice)
+
+    response = alice_client.post(
+        AUTHENTICATOR, {"code": "\uff11\uff12\uff13\uff14\uff15\uff16"}
+    )
+
+    assert response.status_code == 200
+    assert "Enter the 6 digits your authenticator app shows." in response.text
+    assert REPLACE_SEALED not in alice_client.session
+
+
+def test_a_code_in_full_width_digits_is_refused_for_the_new_app(
+    alice_client, two_centres
+):
+    totp = _authenticator(two_centres.alice)
+    alice_client.post(AUTHENTICATOR, {"code": totp.now()})
+
+    response = alice_client.post(
+        AUTHENTICATOR, {"new_code": "\uff11\uff12\uff13\uff14\uff15\uff16"}
+    )
+
+    assert response.status_code == 200
+    assert "Enter the 6 digits your authenticator app shows." in response.text

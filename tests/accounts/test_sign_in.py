@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -271,3 +272,39 @@ def test_a_password_lockout_lifts_after_the_cool_off(client, two_centres, settin
 
     assert signed_in.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+# Full-width and Arabic-Indic digits pass str.isdigit(); compare_digest refuses them.
+OTHER_SCRIPTS_CODES = [
+    "\uff11\uff12\uff13\uff14\uff15\uff16",
+    "\u0661\u0662\u0663\u0664\u0665\u0666",
+]
+
+
+@pytest.mark.parametrize("code", OTHER_SCRIPTS_CODES)
+def test_a_code_in_another_scripts_digits_is_refused_at_the_code_step(
+    client, two_centres, code
+):
+    give_authenticator(two_centres.alice)
+    client.post(SIGN_IN, {"email": "alice@alice.example"})
+    client.post("/accounts/sign-in/password/", {"password": PASSWORD})
+
+    response = client.post("/accounts/sign-in/code/", {"code": code})
+
+    assert response.status_code == 200
+    assert "Enter the 6 digits your authenticator app shows." in response.text
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("code", OTHER_SCRIPTS_CODES)
+def test_a_code_in_another_scripts_digits_is_refused_at_enrolment(
+    client, two_centres, code
+):
+    client.post(SIGN_IN, {"email": "alice@alice.example"})
+    client.post("/accounts/sign-in/password/", {"password": PASSWORD})
+
+    response = client.post(reverse("accounts:enrol"), {"code": code})
+
+    assert response.status_code == 200
+    assert "Enter the 6 digits your authenticator app shows." in response.text
+    assert not TOTPDevice.objects.filter(user=two_centres.alice).exists()
