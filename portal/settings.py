@@ -302,6 +302,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# How many proxies (load balancers) in front of the app append to X-Forwarded-For; the
+# client's address for lockouts, rate limits and audit rows is read from there
+# (common/client_ip.py). 0: the app faces clients and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 # Lock the pair (e-mail, IP) after repeated failures, for a while (ASVS 8.3.x); the same
 # message is shown whether or not the e-mail address has an account.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
