@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import include, path, reverse
 
 from portal.views.language import set_language
@@ -16,7 +17,15 @@ def _board_sign_in(request: HttpRequest, extra_context: object = None) -> HttpRe
     return redirect_to_login(target, login_url=reverse("accounts:sign_in"))
 
 
+def _board_password_change(
+    request: HttpRequest, extra_context: object = None
+) -> HttpResponse:
+    """One password form for everyone: the profile's, limited like sign-in."""
+    return redirect("accounts:password_change")
+
+
 admin.site.login = _board_sign_in  # type: ignore[method-assign]
+admin.site.password_change = _board_password_change  # type: ignore[method-assign,assignment]
 admin.site.site_header = "Internal Assessment Portal: board back office"
 
 urlpatterns = [

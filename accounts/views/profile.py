@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +28,11 @@ from accounts.profile_forms import (
     NewAuthenticatorForm,
     ProfileForm,
     RemindersForm,
+    ThrottledPasswordChangeForm,
 )
+from accounts.views.sign_in import locked_out
+from audit.models import AuditEvent
+from audit.services import audit_record
 
 # Replacing the authenticator: proof first, then a new secret kept sealed in the session.
 REPLACE_PROVED_AT = "mfa_replace_proved_at"
@@ -113,8 +116,19 @@ def reminders(request: HttpRequest) -> HttpResponse:
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    form = ThrottledPasswordChangeForm(
+        user, request.POST if request.method == "POST" else None, request=request
+    )
+    valid = request.method == "POST" and form.is_valid()
+    if getattr(request, "axes_locked_out", False):
+        audit_record(
+            action=AuditEvent.Action.LOCKED_OUT,
+            actor=user,
+            request=request,
+            stage="password_change",
+        )
+        return locked_out(request)
+    if valid:
         services.password_change(
             user=user, new_password=form.cleaned_data["new_password1"], request=request
         )
