@@ -90,6 +90,12 @@ def deadline_reminder(centre_id: int, unit_id: int, days: int) -> int:
         return emails.deadline_reminder(centre_id=centre_id, unit_id=unit_id, days=days)
 
 
+@shared_task(name="notifications.password_reset", **RETRY)
+def password_reset(reset_id: str, email: str, site: str) -> int:
+    # Accounts belong to no centre: nothing centre-owned is read.
+    return emails.password_reset(reset_id=reset_id, email=email, site=site)
+
+
 @shared_task(name="notifications.send_due")
 def send_due() -> int:
     """Beat, daily: queue the deadline reminders due today and announce the moderator
