@@ -215,10 +215,8 @@ def invite_accept(
             )
             centre.exams_officer_email = invite.email
             centre.save(update_fields=["exams_officer_name", "exams_officer_email"])
-        membership, _created = Membership.objects.update_or_create(
-            user=user,
-            centre=invite.centre,
-            defaults={"account_type": invite.account_type, "is_active": True},
+        membership = _membership_activate(
+            user=user, centre=invite.centre, account_type=invite.account_type
         )
         if invite.staff_roles:
             from training.services import roles_assign
@@ -239,6 +237,32 @@ def invite_accept(
     return user
 
 
+def _membership_activate(
+    *, user: User, centre: Centre, account_type: str
+) -> Membership:
+    """The person's membership of the centre, made or brought back as `account_type`.
+
+    Coming back after being removed starts a new spell: what the centre sees of their
+    own events (audit.selectors.centre_events) starts again from now.
+    """
+    membership = (
+        Membership.objects.select_for_update().filter(user=user, centre=centre).first()
+    )
+    if membership is None:
+        return Membership.objects.create(
+            user=user, centre=centre, account_type=account_type
+        )
+    fields = ["account_type"]
+    if not membership.is_active:
+        membership.is_active = True
+        membership.joined_at = timezone.now()
+        membership.left_at = None
+        fields += ["is_active", "joined_at", "left_at"]
+    membership.account_type = account_type
+    membership.save(update_fields=fields)
+    return membership
+
+
 def exams_officer_hand_over(*, centre: Centre, user: User, name: str) -> Membership:
     """Make `user` the centre's exams officer; the previous one becomes an Admin account.
 
@@ -249,13 +273,8 @@ def exams_officer_hand_over(*, centre: Centre, user: User, name: str) -> Members
         account_type=Membership.AccountType.EXAMS_OFFICER,
         is_active=True,
     ).exclude(user=user).update(account_type=Membership.AccountType.ADMIN)
-    membership, _created = Membership.objects.update_or_create(
-        user=user,
-        centre=centre,
-        defaults={
-            "account_type": Membership.AccountType.EXAMS_OFFICER,
-            "is_active": True,
-        },
+    membership = _membership_activate(
+        user=user, centre=centre, account_type=Membership.AccountType.EXAMS_OFFICER
     )
     centre.exams_officer_name = " ".join(name.split())
     centre.exams_officer_email = user.email
