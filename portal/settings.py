@@ -318,7 +318,9 @@ AXES_USERNAME_CALLABLE = "accounts.views.sign_in.axes_username"
 AXES_VERBOSE = False
 # Reset links work once and for 3 days at most (Django's default), stated on the page.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
-# Encrypts authenticator secrets at rest; defaults to a key derived from SECRET_KEY.
+# Encrypts authenticator secrets at rest. Required with DEBUG off (portal/checks.py), so
+# that changing SECRET_KEY never makes them unreadable; bin/run derives it from
+# SECRET_KEY.
 MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "portal:home"

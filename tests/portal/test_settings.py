@@ -30,6 +30,8 @@ _OURS = (
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "p" * 20 + "-production-secret-with-enough-entropy-0123456789",
+    "MFA_ENCRYPTION_KEY": "m" * 20
+    + "-production-mfa-key-with-enough-entropy-0123456789",
     "DJANGO_ALLOWED_HOSTS": "portal.example.org",
     "DJANGO_BEHIND_TLS_PROXY": "true",
     "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
