@@ -32,21 +32,25 @@ class SentInvite:
     link: str
 
 
+@sensitive_variables()
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@sensitive_variables()
 def link_is_current(invite: Invite, link: str) -> bool:
     """Whether `link` carries the invite's current token (not one a resend replaced)."""
     token = link.rstrip("/").rsplit("/", 1)[-1]
     return _hash(token) == invite.token_hash
 
 
+@sensitive_variables()
 def _link(request: HttpRequest | None, token: str) -> str:
     path = reverse("accounts:invite_accept", args=[token])
     return absolute_url(path, request)
 
 
+@sensitive_variables()
 def _send_email(invite: Invite, link: str) -> None:
     """E-mail the link once this transaction commits (notifications.emails.invite)."""
     from notifications.tasks import invite as invite_task
@@ -55,6 +59,7 @@ def _send_email(invite: Invite, link: str) -> None:
     send_on_commit(invite_task, invite_id=invite.pk, link=link, hidden=["link"])
 
 
+@sensitive_variables()
 def _issue_token(invite: Invite) -> str:
     token = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -64,6 +69,7 @@ def _issue_token(invite: Invite) -> str:
     return token
 
 
+@sensitive_variables()
 def invite_send(
     *,
     centre: Centre,
@@ -122,6 +128,7 @@ def invite_send(
     return SentInvite(invite=invite, link=link)
 
 
+@sensitive_variables()
 def invite_resend(
     *, invite: Invite, acting_user: User, request: HttpRequest | None = None
 ) -> SentInvite:
@@ -161,6 +168,7 @@ def invite_revoke(
     return invite
 
 
+@sensitive_variables()
 def invite_for_token(token: str) -> Invite | None:
     """The invite a link names, if it can still be used."""
     invite = (

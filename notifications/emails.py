@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.invites import link_is_current
 from accounts.models import Invite, User
@@ -194,6 +195,7 @@ def _deliver_in(
 # --- One function per notification ---------------------------------------------------
 
 
+@sensitive_variables()
 def invite(*, invite_id: int, link: str) -> int:
     """The invitee, in the language the inviter chose; only while the link still works
     (a newer link, revoked or accepted: nothing to send)."""
@@ -437,6 +439,7 @@ def deadline_reminder(
     )
 
 
+@sensitive_variables()
 def password_reset(*, reset_id: str, email: str, site: str) -> int:
     """A link to choose a new password, for each active account with this address and a
     usable password (none for an unknown address: the page said the same either way).

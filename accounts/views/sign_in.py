@@ -324,6 +324,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_variables()
 @login_required
 @require_http_methods(["GET"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:

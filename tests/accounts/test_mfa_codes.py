@@ -70,3 +70,51 @@ def test_an_error_while_checking_a_code_keeps_the_secret_out_of_the_report(
     assert "'code'" in report  # the frames' variables are in the report, cleansed
     assert totp.secret not in report
     assert device.encrypted_secret not in report
+
+
+def _hides_its_variables(function) -> bool:
+    # sensitive_variables() wraps the function; error reports (with DEBUG off) then
+    # show none of its variables, nor those of what it calls.
+    while function is not None:
+        if function.__code__.co_name == "sensitive_variables_wrapper":
+            return True
+        function = getattr(function, "__wrapped__", None)
+    return False
+
+
+def test_every_function_that_holds_a_secret_hides_it_from_error_reports():
+    from accounts import invites
+    from accounts import profile as profile_services
+    from accounts.views import profile, sign_in
+    from notifications import emails, tasks
+
+    holders = [
+        mfa.device_secret,
+        mfa.seal,
+        mfa.unseal,
+        mfa.device_enrol,
+        mfa.provisioning_uri,
+        mfa.totp_verify,
+        mfa.recovery_codes_issue,
+        mfa.recovery_code_use,
+        profile_services.password_change,
+        profile_services.authenticator_prove,
+        profile_services.authenticator_replace,
+        invites.invite_send,
+        invites.invite_resend,
+        invites.invite_for_token,
+        invites.invite_accept,
+        emails.invite,
+        emails.password_reset,
+        tasks.invite.run,
+        tasks.password_reset.run,
+        sign_in.sign_in_password,
+        sign_in.sign_in_code,
+        sign_in.enrol,
+        sign_in.recovery_codes,
+        sign_in.invite_accept,
+        profile.password_change,
+        profile.replace_authenticator,
+    ]
+
+    assert [f.__qualname__ for f in holders if not _hides_its_variables(f)] == []
