@@ -57,7 +57,7 @@ class RequestResetView(auth_views.PasswordResetView):
         if RESET_PER_ADDRESS.hit(email) <= RESET_PER_ADDRESS.limit:
             send_on_commit(
                 tasks.password_reset,
-                hidden=["site"],
+                hidden=["email"],  # an address is personal data: not in logs
                 reset_id=uuid4().hex,
                 email=email,
                 site=self.request.build_absolute_uri("/"),
