@@ -22,7 +22,13 @@ app.autodiscover_tasks()
 @worker_init.connect
 @beat_init.connect
 def _refuse_to_start_without_secrets(**kwargs: Any) -> None:
-    # Workers run no system checks; a task would sign links with an empty key.
+    # Workers run no system checks; a task would sign links with an empty key. Celery
+    # logs and carries on past an Exception from a signal handler: SystemExit stops it.
+    from django.core.exceptions import ImproperlyConfigured
+
     from portal.checks import refuse_to_start_without_secrets
 
-    refuse_to_start_without_secrets()
+    try:
+        refuse_to_start_without_secrets()
+    except ImproperlyConfigured as error:
+        raise SystemExit(f"Celery cannot start: {error}") from error

@@ -110,3 +110,13 @@ def test_every_default_secret_in_the_compose_file_is_known_to_the_deploy_check()
 
     assert len(defaults) == 3
     assert defaults <= KNOWN_SECRETS
+
+
+def test_celery_worker_and_beat_refuse_to_start_without_the_secrets(settings):
+    from celery.signals import beat_init, worker_init
+
+    settings.MFA_ENCRYPTION_KEY = ""
+
+    for signal in (worker_init, beat_init):
+        with pytest.raises(SystemExit, match="MFA_ENCRYPTION_KEY must be set"):
+            signal.send(sender=object())
