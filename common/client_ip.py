@@ -18,8 +18,14 @@ from django.http import HttpRequest
 
 
 def _address(value: str) -> str | None:
+    value = value.strip()
+    # Some balancers append the client's port: "203.0.113.9:51234", "[2001:db8::1]:443".
+    if value.startswith("[") and "]" in value:
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:
+        value = value.split(":", 1)[0]
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        return str(ipaddress.ip_address(value))
     except ValueError:
         return None
 

@@ -46,3 +46,13 @@ def test_ipv6_clients_are_read_too(settings):
     settings.TRUSTED_PROXY_COUNT = 1
 
     assert client_ip(_request("2001:db8::1")) == "2001:db8::1"
+
+
+@pytest.mark.parametrize(
+    "forwarded, client",
+    [("203.0.113.9:51234", "203.0.113.9"), ("[2001:db8::1]:443", "2001:db8::1")],
+)
+def test_a_port_the_balancer_appended_is_left_off(settings, forwarded, client):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    assert client_ip(_request(forwarded)) == client
