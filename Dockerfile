@@ -19,7 +19,7 @@ COPY pyproject.toml uv.lock .python-version ./
 RUN uv sync --locked --no-dev --no-install-project --python /usr/local/bin/python3.12
 COPY . .
 RUN python manage.py compilemessages -v0 \
-    && DJANGO_DEBUG=true DJANGO_STATIC_MANIFEST=true python manage.py collectstatic --noinput -v0
+    && DJANGO_STATIC_MANIFEST=true python manage.py collectstatic --noinput -v0
 
 RUN useradd --system --uid 10001 portal && mkdir -p /app/media && chown portal /app/media
 USER portal

@@ -169,8 +169,9 @@ def member_remove(
         target.iamis_qualifications.clear()
         target.iamis_units.clear()
         target.is_active = False
+        target.left_at = timezone.now()
         target.full_clean()
-        target.save(update_fields=["is_active"])
+        target.save(update_fields=["is_active", "left_at"])
         sessions_ended = _end_sessions_at_centre(membership=target)
         audit_record(
             action=AuditEvent.Action.USER_REMOVED,

@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from .mfa import is_code
 from .models import Membership
 
 
@@ -43,7 +44,7 @@ class CodeStepForm(forms.Form):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].replace(" ", "")
-        if len(code) != 6 or not code.isdigit():
+        if not is_code(code):
             raise forms.ValidationError(
                 _("Enter the 6 digits your authenticator app shows.")
             )

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -31,21 +32,25 @@ class SentInvite:
     link: str
 
 
+@sensitive_variables()
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@sensitive_variables()
 def link_is_current(invite: Invite, link: str) -> bool:
     """Whether `link` carries the invite's current token (not one a resend replaced)."""
     token = link.rstrip("/").rsplit("/", 1)[-1]
     return _hash(token) == invite.token_hash
 
 
+@sensitive_variables()
 def _link(request: HttpRequest | None, token: str) -> str:
     path = reverse("accounts:invite_accept", args=[token])
     return absolute_url(path, request)
 
 
+@sensitive_variables()
 def _send_email(invite: Invite, link: str) -> None:
     """E-mail the link once this transaction commits (notifications.emails.invite)."""
     from notifications.tasks import invite as invite_task
@@ -54,6 +59,7 @@ def _send_email(invite: Invite, link: str) -> None:
     send_on_commit(invite_task, invite_id=invite.pk, link=link, hidden=["link"])
 
 
+@sensitive_variables()
 def _issue_token(invite: Invite) -> str:
     token = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -63,6 +69,7 @@ def _issue_token(invite: Invite) -> str:
     return token
 
 
+@sensitive_variables()
 def invite_send(
     *,
     centre: Centre,
@@ -121,6 +128,7 @@ def invite_send(
     return SentInvite(invite=invite, link=link)
 
 
+@sensitive_variables()
 def invite_resend(
     *, invite: Invite, acting_user: User, request: HttpRequest | None = None
 ) -> SentInvite:
@@ -160,6 +168,7 @@ def invite_revoke(
     return invite
 
 
+@sensitive_variables()
 def invite_for_token(token: str) -> Invite | None:
     """The invite a link names, if it can still be used."""
     invite = (
@@ -170,6 +179,7 @@ def invite_for_token(token: str) -> Invite | None:
     return invite
 
 
+@sensitive_variables()
 def invite_accept(
     *, token: str, password: str | None, request: HttpRequest | None = None
 ) -> User:
@@ -213,10 +223,8 @@ def invite_accept(
             )
             centre.exams_officer_email = invite.email
             centre.save(update_fields=["exams_officer_name", "exams_officer_email"])
-        membership, _created = Membership.objects.update_or_create(
-            user=user,
-            centre=invite.centre,
-            defaults={"account_type": invite.account_type, "is_active": True},
+        membership = _membership_activate(
+            user=user, centre=invite.centre, account_type=invite.account_type
         )
         if invite.staff_roles:
             from training.services import roles_assign
@@ -237,6 +245,32 @@ def invite_accept(
     return user
 
 
+def _membership_activate(
+    *, user: User, centre: Centre, account_type: str
+) -> Membership:
+    """The person's membership of the centre, made or brought back as `account_type`.
+
+    Coming back after being removed starts a new spell: what the centre sees of their
+    own events (audit.selectors.centre_events) starts again from now.
+    """
+    membership = (
+        Membership.objects.select_for_update().filter(user=user, centre=centre).first()
+    )
+    if membership is None:
+        return Membership.objects.create(
+            user=user, centre=centre, account_type=account_type
+        )
+    fields = ["account_type"]
+    if not membership.is_active:
+        membership.is_active = True
+        membership.joined_at = timezone.now()
+        membership.left_at = None
+        fields += ["is_active", "joined_at", "left_at"]
+    membership.account_type = account_type
+    membership.save(update_fields=fields)
+    return membership
+
+
 def exams_officer_hand_over(*, centre: Centre, user: User, name: str) -> Membership:
     """Make `user` the centre's exams officer; the previous one becomes an Admin account.
 
@@ -247,13 +281,8 @@ def exams_officer_hand_over(*, centre: Centre, user: User, name: str) -> Members
         account_type=Membership.AccountType.EXAMS_OFFICER,
         is_active=True,
     ).exclude(user=user).update(account_type=Membership.AccountType.ADMIN)
-    membership, _created = Membership.objects.update_or_create(
-        user=user,
-        centre=centre,
-        defaults={
-            "account_type": Membership.AccountType.EXAMS_OFFICER,
-            "is_active": True,
-        },
+    membership = _membership_activate(
+        user=user, centre=centre, account_type=Membership.AccountType.EXAMS_OFFICER
     )
     centre.exams_officer_name = " ".join(name.split())
     centre.exams_officer_email = user.email

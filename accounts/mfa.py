@@ -7,6 +7,7 @@ Django's password hashers store recovery codes: no hand-written crypto.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from functools import lru_cache
 
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.views.decorators.debug import sensitive_variables
 
 from .models import RecoveryCode, TOTPDevice, User
 
@@ -26,9 +28,19 @@ ISSUER = "Internal Assessment Portal"
 RECOVERY_CODE_COUNT = 10
 # Accept the previous and next 30-second step too: phone clocks drift.
 VALID_WINDOW = 1
+# Six ASCII digits and nothing else. str.isdigit() and regex \d also take other scripts'
+# digits (full-width "\uff11", Arabic-Indic, ...), which compare_digest refuses with a
+# TypeError; fullmatch, because "$" would let a trailing newline through.
+_CODE = re.compile(r"[0-9]{6}")
+
+
+def is_code(value: str) -> bool:
+    """Whether `value` is a 6-digit authenticator code (ASCII digits only)."""
+    return _CODE.fullmatch(value) is not None
 
 
 @lru_cache(maxsize=4)
+@sensitive_variables()
 def _fernet(key_material: str) -> Fernet:
     key = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"iamis-totp-secret"
@@ -36,10 +48,12 @@ def _fernet(key_material: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
+@sensitive_variables()
 def _cipher() -> Fernet:
     return _fernet(settings.MFA_ENCRYPTION_KEY or settings.SECRET_KEY)
 
 
+@sensitive_variables()
 def device_secret(device: TOTPDevice) -> str:
     return unseal(device.encrypted_secret)
 
@@ -56,15 +70,18 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
+@sensitive_variables()
 def seal(secret: str) -> str:
     """Encrypt a secret for storage (in the device row, or in the session while enrolling)."""
     return _cipher().encrypt(secret.encode()).decode()
 
 
+@sensitive_variables()
 def unseal(token: str) -> str:
     return _cipher().decrypt(token.encode()).decode()
 
 
+@sensitive_variables()
 def device_enrol(*, user: User, secret: str, code: str) -> TOTPDevice | None:
     """Confirm a new authenticator with a code from it; it replaces any earlier one.
 
@@ -85,6 +102,7 @@ def device_enrol(*, user: User, secret: str, code: str) -> TOTPDevice | None:
     return device
 
 
+@sensitive_variables()
 def provisioning_uri(*, user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
@@ -95,9 +113,10 @@ def qr_data_uri(uri: str) -> str:
     return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#000", light="#fff")
 
 
+@sensitive_variables()
 def _matching_step(secret: str, code: str) -> int | None:
     code = code.strip().replace(" ", "")
-    if len(code) != 6 or not code.isdigit():
+    if not is_code(code):
         return None
     totp = pyotp.TOTP(secret)
     now_step = totp.timecode(timezone.now())
@@ -107,6 +126,7 @@ def _matching_step(secret: str, code: str) -> int | None:
     return None
 
 
+@sensitive_variables()
 def totp_verify(*, device: TOTPDevice, code: str) -> bool:
     """Check a code once: a step at or before the last accepted one is refused (replay)."""
     with transaction.atomic():
@@ -126,6 +146,7 @@ def _normalise_recovery_code(code: str) -> str:
     return code.strip().replace("-", "").replace(" ", "").lower()
 
 
+@sensitive_variables()
 def _recovery_hash(code: str) -> str:
     # Keyed with the server secret: a stolen table alone cannot be brute-forced offline,
     # and 48 random bits per code outlast the sign-in throttle online.
@@ -135,6 +156,7 @@ def _recovery_hash(code: str) -> str:
 
 
 @transaction.atomic
+@sensitive_variables()
 def recovery_codes_issue(*, user: User) -> list[str]:
     """Ten fresh one-time codes, shown once; earlier codes stop working."""
     RecoveryCode.objects.filter(user=user).delete()
@@ -145,6 +167,7 @@ def recovery_codes_issue(*, user: User) -> list[str]:
     return [f"{code[:4]}-{code[4:8]}-{code[8:]}" for code in codes]
 
 
+@sensitive_variables()
 def recovery_code_use(*, user: User, code: str) -> bool:
     """Spend one unused recovery code; each works once."""
     updated = RecoveryCode.objects.filter(

@@ -131,6 +131,10 @@ class Membership(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The current (or last) spell at the centre: who may see a person's own events,
+    # those with no centre such as sign-ins, depends on where they were a member then.
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
     # IAMIS may be limited to chosen qualifications or units (none chosen: every unit).
     iamis_qualifications = models.ManyToManyField(
         "iamis.Qualification", blank=True, related_name="+"

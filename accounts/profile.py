@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -73,6 +74,7 @@ def reminders_set(
     return True
 
 
+@sensitive_variables()
 def password_change(
     *, user: User, new_password: str, request: HttpRequest | None = None
 ) -> None:
@@ -88,6 +90,7 @@ def password_change(
         )
 
 
+@sensitive_variables()
 def authenticator_prove(
     *,
     user: User,
@@ -126,6 +129,7 @@ def authenticator_prove(
     return proved
 
 
+@sensitive_variables()
 def authenticator_replace(
     *, user: User, secret: str, code: str, request: HttpRequest | None = None
 ) -> list[str] | None:

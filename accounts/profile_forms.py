@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from .mfa import is_code
 from .models import User
 
 NAME_MAX = 100
@@ -14,7 +18,7 @@ NAME_MAX = 100
 
 def _six_digits(value: str) -> str:
     code = value.replace(" ", "")
-    if len(code) != 6 or not code.isdigit():
+    if not is_code(code):
         raise forms.ValidationError(
             _("Enter the 6 digits your authenticator app shows.")
         )
@@ -118,3 +122,29 @@ class NewAuthenticatorForm(forms.Form):
 
     def clean_new_code(self) -> str:
         return _six_digits(self.cleaned_data["new_code"])
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's form, with the current password checked through `authenticate`.
+
+    That puts each wrong current password through django-axes, which counts it with the
+    sign-in failures of the same (e-mail, client address) and pauses both alike; the
+    view shows the pause (`request.axes_locked_out`).
+    """
+
+    def __init__(
+        self, user: User, *args: Any, request: HttpRequest, **kwargs: Any
+    ) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old_password: str = self.cleaned_data["old_password"]
+        checked = authenticate(
+            self.request, username=self.user.email, password=old_password
+        )
+        if checked is None or checked.pk != self.user.pk:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password

@@ -6,18 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
+from common.client_ip import client_ip
+
 from .models import AuditEvent
 
 if TYPE_CHECKING:
     from accounts.models import User
     from iamis.models import Centre
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # REMOTE_ADDR is set by the server (or by the trusted proxy's configuration upstream).
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

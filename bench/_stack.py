@@ -58,6 +58,7 @@ def make_stack(db_name: str) -> Stack:
         "CACHE_KEY_PREFIX": "iamis-bench",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_SECURE_COOKIES": "false",
@@ -123,7 +124,7 @@ def build(stack: Stack, *, say: bool = True) -> float:
 
     call_command("migrate", interactive=False, verbosity=0)
     with open(os.devnull, "w") as quiet:
-        call_command("demo_data", stdout=quiet)
+        call_command("demo_data", "--allow-debug-off", stdout=quiet)
     took = time.perf_counter() - started
     if say:
         print(

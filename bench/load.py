@@ -1049,7 +1049,7 @@ def postgres_cpu() -> float:
     """Every PostgreSQL process on the machine (the lead's test runs' too)."""
     total = 0.0
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
+        if entry.isascii() and entry.isdigit():
             try:
                 with open(f"/proc/{entry}/comm") as handle:
                     if handle.read().strip() != "postgres":

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.numbers import is_whole_number
+
 from .models import (
     CANDIDATE_NUMBER_MAX,
     CENTRE_NUMBER_MAX,
@@ -95,14 +97,14 @@ def _parse_row(line: int, raw: dict[str, str]) -> tuple[_Row | None, list[str]]:
     values = {key: (raw.get(key) or "").strip() for key in ENTRY_COLUMNS}
 
     centre_number = values["centre_number"]
-    if not centre_number.isdigit() or int(centre_number) > CENTRE_NUMBER_MAX:
+    if not is_whole_number(centre_number) or int(centre_number) > CENTRE_NUMBER_MAX:
         errors.append(
             _("centre number %(value)r is not a number from 0 to 79999")
             % {"value": centre_number}
         )
     candidate_number = values["candidate_number"]
     if (
-        not candidate_number.isdigit()
+        not is_whole_number(candidate_number)
         or not 1 <= int(candidate_number) <= CANDIDATE_NUMBER_MAX
     ):
         errors.append(

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.invites import link_is_current
 from accounts.models import Invite, User
@@ -194,6 +195,7 @@ def _deliver_in(
 # --- One function per notification ---------------------------------------------------
 
 
+@sensitive_variables()
 def invite(*, invite_id: int, link: str) -> int:
     """The invitee, in the language the inviter chose; only while the link still works
     (a newer link, revoked or accepted: nothing to send)."""
@@ -435,6 +437,40 @@ def deadline_reminder(
         },
         centre=centre,
     )
+
+
+@sensitive_variables()
+def password_reset(*, reset_id: str, email: str, site: str) -> int:
+    """A link to choose a new password, for each active account with this address and a
+    usable password (none for an unknown address: the page said the same either way).
+
+    Sent from a task, so the request that asked takes as long whether or not the
+    address has an account. `reset_id` names the request: a rerun sends nothing twice.
+    """
+    from django.contrib.auth.forms import PasswordResetForm
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    sent = 0
+    for user in PasswordResetForm().get_users(email):
+        path = reverse(
+            "accounts:password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        sent += deliver(
+            kind=Kind.PASSWORD_RESET,
+            about=f"password-reset-{reset_id}",
+            recipients=_people([user]),
+            template="accounts/password_reset/email",
+            subject=_("Reset your Internal Assessment Portal password"),
+            context={"user": user, "link": f"{site.rstrip('/')}{path}"},
+            centre=None,
+        )
+    return sent
 
 
 # --- What the daily run sends ------------------------------------------------------

@@ -17,6 +17,7 @@ class SentNotification(models.Model):
         CLERICAL_CORRECTION = "clerical_correction", _("Clerical correction made")
         MODERATOR_REPORT = "moderator_report", _("Moderator report available")
         DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
+        PASSWORD_RESET = "password_reset", _("Password reset link")
 
     # "<kind>:<what it is about>:<address>", e.g. "sample_ready:sample-12:eo@x.example".
     key = models.CharField(max_length=400, unique=True)

@@ -14,6 +14,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Invite
 from common import scoping
@@ -47,6 +48,7 @@ def send_on_commit(task: Task, *, hidden: Iterable[str] = (), **kwargs: Any) -> 
 
 
 @shared_task(name="notifications.invite", **RETRY)
+@sensitive_variables()
 def invite(invite_id: int, link: str) -> int:
     with scoping.centre_of(Invite, invite_id, "notifications.invite"):
         return emails.invite(invite_id=invite_id, link=link)
@@ -88,6 +90,13 @@ def moderator_report(report_id: int) -> int:
 def deadline_reminder(centre_id: int, unit_id: int, days: int) -> int:
     with scoping.centres("notifications.deadline_reminder", centre_id):
         return emails.deadline_reminder(centre_id=centre_id, unit_id=unit_id, days=days)
+
+
+@shared_task(name="notifications.password_reset", **RETRY)
+@sensitive_variables()
+def password_reset(reset_id: str, email: str, site: str) -> int:
+    # Accounts belong to no centre: nothing centre-owned is read.
+    return emails.password_reset(reset_id=reset_id, email=email, site=site)
 
 
 @shared_task(name="notifications.send_due")

@@ -7,3 +7,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 application = get_asgi_application()
+
+from portal.checks import refuse_to_start_without_secrets  # noqa: E402 - after setup
+
+refuse_to_start_without_secrets()

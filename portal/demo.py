@@ -29,6 +29,17 @@ DEMO_PASSWORD = "Demo-Portal-2027"  # noqa: S105 - printed on purpose for the de
 # Every demo account's authenticator shares this published key, so a tester can add it to
 # any authenticator app (or run `manage.py demo_code`). Never used outside the demo data.
 DEMO_TOTP_SECRET = "IAMISDEMOPORTALKEYFORTRYINGITOUT"  # noqa: S105
+# The accounts README.md publishes; `check --deploy` fails while any of them exists.
+DEMO_EMAILS = (
+    "board@example.org",
+    "moderator@example.org",
+    "eo@bryn-glas.example",
+    "admin@bryn-glas.example",
+    "teacher.ab@bryn-glas.example",
+    "teacher.cd@bryn-glas.example",
+    "eo@riverside.example",
+    "invigilator@bryn-glas.example",
+)
 
 _SURNAMES = [
     "Jones", "Williams", "Davies", "Evans", "Thomas", "Roberts", "Hughes", "Lewis",

@@ -20,21 +20,23 @@ from common.env import (
     env_bool,
     env_int,
     env_list,
-    env_required,
     env_scanner,
     env_str,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: only the embedded run command (bin/run) turns it on. Django's
+# technical 500 page shows local variables (secrets among them) whatever
+# sensitive_variables says, so no deployed process may fall into it by default.
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
-# The embedded default gets a fixed development key; anything that turns DEBUG off must bring
-# its own secret.
-SECRET_KEY = (
-    env_str("DJANGO_SECRET_KEY", "django-insecure-embedded-default-only-for-local-use")
-    if DEBUG
-    else env_required("DJANGO_SECRET_KEY")
+# The embedded run gets a fixed development key; everything else must bring its own
+# secret. Not required here, so tools that sign nothing (mypy, compilemessages) run
+# without one; portal/checks.py stops every server, command and worker that lacks it.
+SECRET_KEY = env_str(
+    "DJANGO_SECRET_KEY",
+    "django-insecure-embedded-default-only-for-local-use" if DEBUG else "",
 )
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"]
@@ -223,6 +225,9 @@ MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root whatever a page says (/favicon.ico), served
+# by WhiteNoise from here.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
@@ -312,6 +317,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# How many proxies (load balancers) in front of the app append to X-Forwarded-For; the
+# client's address for lockouts, rate limits and audit rows is read from there
+# (common/client_ip.py). 0: the app faces clients and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 # Lock the pair (e-mail, IP) after repeated failures, for a while (ASVS 8.3.x); the same
 # message is shown whether or not the e-mail address has an account.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -323,7 +333,9 @@ AXES_USERNAME_CALLABLE = "accounts.views.sign_in.axes_username"
 AXES_VERBOSE = False
 # Reset links work once and for 3 days at most (Django's default), stated on the page.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
-# Encrypts authenticator secrets at rest; defaults to a key derived from SECRET_KEY.
+# Encrypts authenticator secrets at rest. Required with DEBUG off (portal/checks.py), so
+# that changing SECRET_KEY never makes them unreadable; bin/run derives it from
+# SECRET_KEY.
 MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "portal:home"

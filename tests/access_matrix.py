@@ -236,10 +236,24 @@ ROUTES: dict[str, Route] = {
 del P
 
 # The back office: every pattern of the `admin` namespace is board staff only. Its
-# sign-in page is the one exception: it sends everyone to the portal's sign-in.
+# sign-in page is the one exception: it sends the signed-out to the portal's sign-in,
+# refuses everyone else signed in (sending them to sign in would bring them straight
+# back) and sends board staff on to the back office.
 ADMIN_NAMESPACE = "admin"
 ADMIN_ROUTE = Route(Policy.BOARD, get=200, post=200, method_checked_first=False)
-ADMIN_EXCEPTIONS = {"admin:login": Route(Policy.PUBLIC, get=LOGIN, post=LOGIN)}
+ADMIN_EXCEPTIONS = {
+    "admin:login": Route(
+        Policy.PUBLIC,
+        get=LOGIN,
+        post=LOGIN,
+        cells={
+            (role, method): 302 if role is Role.BOARD else 403
+            for role in ROLES
+            if role not in (Role.ANONYMOUS, Role.HALF_SIGNED_IN)
+            for method in ("get", "post")
+        },
+    )
+}
 # Models whose back-office pages refuse additions (rows come from the portal's own
 # flows, or are append-only): board staff get 403 from their add page.
 ADMIN_NO_ADD = frozenset(

@@ -186,7 +186,7 @@ def test_every_command_sets_its_own_scope(db, tmp_path):
         "68999,4321,Pugh,Nia,02/03/2010,3700U1\n"
     )
     commands = [
-        ["demo_data"],
+        ["demo_data", "--allow-debug-off"],
         ["import_entries", str(entries), "--series", "gcse-june-2027"],
         ["load_training"],
         ["apply_retention", "--dry-run"],

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from audit.services import client_ip
+from common.client_ip import client_ip
 from common.files import pdf_store
 
 from .models import (

@@ -8,14 +8,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import (
+    sensitive_post_parameters,
+    sensitive_variables,
+)
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import mfa
@@ -26,7 +28,11 @@ from accounts.profile_forms import (
     NewAuthenticatorForm,
     ProfileForm,
     RemindersForm,
+    ThrottledPasswordChangeForm,
 )
+from accounts.views.sign_in import locked_out
+from audit.models import AuditEvent
+from audit.services import audit_record
 
 # Replacing the authenticator: proof first, then a new secret kept sealed in the session.
 REPLACE_PROVED_AT = "mfa_replace_proved_at"
@@ -104,13 +110,25 @@ def reminders(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters()
+@sensitive_variables()
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    form = ThrottledPasswordChangeForm(
+        user, request.POST if request.method == "POST" else None, request=request
+    )
+    valid = request.method == "POST" and form.is_valid()
+    if getattr(request, "axes_locked_out", False):
+        audit_record(
+            action=AuditEvent.Action.LOCKED_OUT,
+            actor=user,
+            request=request,
+            stage="password_change",
+        )
+        return locked_out(request)
+    if valid:
         services.password_change(
             user=user, new_password=form.cleaned_data["new_password1"], request=request
         )
@@ -135,6 +153,7 @@ def _count_proof_failure(user: User) -> None:
     cache.incr(key)
 
 
+@sensitive_variables()
 def _new_secret_if_proved(request: HttpRequest) -> str | None:
     """The sealed new secret, while the proof is fresh; otherwise start again."""
     proved_at = request.session.get(REPLACE_PROVED_AT)
@@ -148,6 +167,7 @@ def _new_secret_if_proved(request: HttpRequest) -> str | None:
 
 
 @sensitive_post_parameters()
+@sensitive_variables()
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
@@ -192,6 +212,7 @@ def replace_authenticator(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_variables()
 def _prove(request: HttpRequest, user: User) -> HttpResponse:
     """Step 1 of replacing the authenticator: a current code or a recovery code."""
     if _proof_locked(user):

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import (
+    sensitive_post_parameters,
+    sensitive_variables,
+)
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import mfa
@@ -41,7 +44,9 @@ from accounts.selectors import memberships_for
 from accounts.sessions import sessions_end_everywhere
 from audit.models import AuditEvent
 from audit.services import audit_record
+from common.client_ip import client_ip
 from common.tenancy import choose_membership
+from common.throttle import Throttle, wait_turn
 
 PENDING_EMAIL = "signin_email"
 PENDING_USER = "signin_user_id"
@@ -49,9 +54,17 @@ PENDING_NEXT = "signin_next"
 ENROL_SECRET = "enrol_secret"  # noqa: S105 - a session key, not a secret
 FRESH_CODES = "fresh_recovery_codes"
 
-# The code step has no django-axes behind it: throttle it here (ASVS 2.2.1).
+# The code step has no django-axes behind it: throttle it here (ASVS 2.2.1), like
+# django-axes does the password, per (account, client address). Never per account alone:
+# whoever knows an address (or a password) could then keep its owner out for ever.
 CODE_FAILURE_LIMIT = 5
 CODE_LOCK_SECONDS = 15 * 60
+CODE_FAILURES = Throttle("signin-code", CODE_FAILURE_LIMIT, CODE_LOCK_SECONDS)
+# Guesses spread over many addresses are slowed per account instead: after this many
+# failures (password or code) in the window, each client address may try that account
+# once per ACCOUNT_SLOW_SECONDS. Its owner, from their own address, waits at most that.
+ACCOUNT_FAILURES = Throttle("signin-account", 10, 60 * 60)
+ACCOUNT_SLOW_SECONDS = 30
 
 ModelBackend = "django.contrib.auth.backends.ModelBackend"
 
@@ -85,7 +98,7 @@ def _complete_sign_in(request: HttpRequest, user: User, *, how: str) -> str:
     now = _now_seconds()
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN] = now
-    cache.delete(_code_failures_key(user))
+    CODE_FAILURES.clear(user.pk, client_ip(request))
     audit_record(
         action=AuditEvent.Action.SIGN_IN, actor=user, request=request, method=how
     )
@@ -108,18 +121,31 @@ def _now_seconds() -> int:
     return int(timezone.now().timestamp())
 
 
-def _code_failures_key(user: User) -> str:
-    return f"signin-code-failures:{user.pk}"
+def _code_locked(request: HttpRequest, user: User) -> bool:
+    return CODE_FAILURES.exceeded(user.pk, client_ip(request))
 
 
-def _code_locked(user: User) -> bool:
-    return int(cache.get(_code_failures_key(user), 0)) >= CODE_FAILURE_LIMIT
+def _slowed(request: HttpRequest, email: str, *, step: str) -> bool:
+    """Whether this attempt on `email` must wait (the account is being guessed at)."""
+    if not ACCOUNT_FAILURES.exceeded(email):
+        return False
+    return not wait_turn(
+        f"signin-slow-{step}", ACCOUNT_SLOW_SECONDS, email, client_ip(request)
+    )
+
+
+def _slow_down(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/slowed_down.html",
+        {"seconds": ACCOUNT_SLOW_SECONDS},
+        status=429,
+    )
 
 
 def _count_code_failure(request: HttpRequest, user: User) -> None:
-    key = _code_failures_key(user)
-    cache.add(key, 0, CODE_LOCK_SECONDS)
-    failures = cache.incr(key)
+    failures = CODE_FAILURES.hit(user.pk, client_ip(request))
+    ACCOUNT_FAILURES.hit(user.email)
     audit_record(
         action=AuditEvent.Action.SIGN_IN_FAILED,
         actor_email=user.email,
@@ -154,6 +180,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def sign_in_password(request: HttpRequest) -> HttpResponse:
     """Step 2: the password; django-axes counts failures and locks (e-mail, IP) pairs."""
@@ -162,6 +190,8 @@ def sign_in_password(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:sign_in")
     form = PasswordStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if _slowed(request, email, step="password"):
+            return _slow_down(request)
         user = authenticate(
             request, username=email, password=form.cleaned_data["password"]
         )
@@ -171,6 +201,7 @@ def sign_in_password(request: HttpRequest) -> HttpResponse:
             )
             return locked_out(request)
         if user is None:
+            ACCOUNT_FAILURES.hit(email)
             audit_record(
                 action=AuditEvent.Action.SIGN_IN_FAILED,
                 actor_email=email,
@@ -194,6 +225,8 @@ def sign_in_password(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def sign_in_code(request: HttpRequest) -> HttpResponse:
     """Step 3: a code from the authenticator, or one of the recovery codes."""
@@ -201,7 +234,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     device = mfa.confirmed_device(user) if user else None
     if user is None or device is None:
         return redirect("accounts:sign_in")
-    if _code_locked(user):
+    if _code_locked(request, user):
         return locked_out(request)
     use_recovery = request.GET.get("recovery") == "1" or "recovery_code" in request.POST
     form: CodeStepForm | RecoveryCodeForm
@@ -210,6 +243,8 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     else:
         form = CodeStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if _slowed(request, user.email, step="code"):
+            return _slow_down(request)
         if isinstance(form, RecoveryCodeForm):
             if mfa.recovery_code_use(
                 user=user, code=form.cleaned_data["recovery_code"]
@@ -235,7 +270,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
                 _("That code is not right. Wait for a new code and enter it."),
             )
         _count_code_failure(request, user)
-        if _code_locked(user):
+        if _code_locked(request, user):
             return locked_out(request)
     return render(
         request,
@@ -244,6 +279,8 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in: set up an authenticator app, confirm it with a code."""
@@ -287,6 +324,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_variables()
 @login_required
 @require_http_methods(["GET"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:
@@ -330,6 +368,8 @@ def choose_centre(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Open an invite link: a newcomer chooses a password and sets up MFA; someone with

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from audit.services import client_ip
+from common.client_ip import client_ip
 from common.tenancy import CentreRequest, centre_admin_required
 from portal import selectors, services
 from portal.forms import ExamsOfficerChangeForm, ManageCentreForm

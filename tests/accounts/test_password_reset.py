@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
 
 from .mfa_helpers import give_authenticator
+
+
+@pytest.fixture(autouse=True)
+def commit_runs_at_once(monkeypatch):
+    """Each request commits as it ends (no atomic requests); the test's own transaction
+    would hold back what it queues on commit, so run that at once."""
+    from django.db import transaction
+
+    monkeypatch.setattr(
+        transaction, "on_commit", lambda func, using=None, robust=False: func()
+    )
 
 
 def _reset_link(client, email: str) -> str:
@@ -83,3 +95,66 @@ def test_an_unknown_address_gets_the_same_page_and_no_email(client, db):
 
     assert "Check your email" in response.text
     assert mail.outbox == []
+
+
+RESET = "/accounts/password-reset/"
+
+
+def test_the_reset_email_is_queued_not_sent_inside_the_request(
+    client, two_centres, monkeypatch
+):
+    from notifications import tasks
+
+    queued = []
+    monkeypatch.setattr(
+        tasks.password_reset,
+        "apply_async",
+        lambda args=None, kwargs=None, **options: queued.append(kwargs),
+    )
+
+    response = client.post(RESET, {"email": "Alice@Alice.example"})
+
+    assert response.status_code == 302
+    assert mail.outbox == []
+    assert len(queued) == 1
+    assert queued[0]["email"] == "alice@alice.example"
+    assert tasks.password_reset.apply(kwargs=queued[0]).get() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_rerun_of_the_reset_task_sends_nothing_twice(two_centres):
+    from notifications import tasks
+    from notifications.models import SentNotification
+
+    kwargs = {"reset_id": "r1", "email": "alice@alice.example", "site": "http://x/"}
+    first = tasks.password_reset.apply(kwargs=kwargs).get()
+    again = tasks.password_reset.apply(kwargs=kwargs).get()
+
+    assert (first, again) == (1, 0)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Reset your Internal Assessment Portal password"
+    assert SentNotification.objects.filter(kind="password_reset").count() == 1
+
+
+def test_one_address_is_sent_at_most_three_links_an_hour(client, two_centres):
+    pages = [
+        client.post(RESET, {"email": "alice@alice.example"}, follow=True)
+        for _ in range(5)
+    ]
+
+    assert len(mail.outbox) == 3
+    assert all("Check your email" in page.text for page in pages)
+
+
+def test_a_connection_may_ask_ten_times_an_hour(client, db):
+    for n in range(10):
+        assert client.post(RESET, {"email": f"n{n}@example.org"}).status_code == 302
+
+    refused = client.post(RESET, {"email": "n11@example.org"})
+    elsewhere = client.post(
+        RESET, {"email": "n12@example.org"}, REMOTE_ADDR="192.0.2.7"
+    )
+
+    assert refused.status_code == 429
+    assert "Several requests have been sent from this connection" in refused.text
+    assert elsewhere.status_code == 302

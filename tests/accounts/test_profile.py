@@ -233,6 +233,47 @@ def test_wrong_current_password_is_refused(alice_client, two_centres):
     ).exists()
 
 
+def test_wrong_current_passwords_are_paused_like_sign_in(
+    alice_client, two_centres, settings
+):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _change_password(alice_client, old="not-my-password")
+
+    locked = _change_password(alice_client, old="not-my-password")
+    right = _change_password(alice_client)
+
+    assert locked.status_code == 429
+    assert "Too many attempts" in locked.text
+    assert right.status_code == 429
+    two_centres.alice.refresh_from_db()
+    assert two_centres.alice.check_password(PASSWORD)
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.LOCKED_OUT, actor=two_centres.alice
+    ).exists()
+
+
+def test_wrong_current_passwords_count_with_sign_in_failures(two_centres, settings):
+    guesser = _client_for(two_centres.alice)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _change_password(guesser, old="not-my-password")
+    signing_in = Client()
+    signing_in.post("/accounts/sign-in/", {"email": "alice@alice.example"})
+
+    response = signing_in.post("/accounts/sign-in/password/", {"password": PASSWORD})
+
+    assert response.status_code == 429
+
+
+def test_the_back_office_password_change_is_the_profiles(db):
+    board = UserFactory(is_staff=True, is_superuser=True)
+    client = _client_for(board)
+
+    response = client.get("/board/password_change/")
+
+    assert response.status_code == 302
+    assert response.url == PASSWORD_URL
+
+
 def test_short_new_password_is_refused(alice_client, two_centres):
     response = _change_password(alice_client, new="short-pw1")
 
@@ -398,3 +439,31 @@ def test_an_account_without_an_authenticator_is_sent_to_sign_in_again(alice_clie
     assert response.status_code == 200
     assert "no authenticator app yet" in response.text
     assert '<label for="id_code">' not in response.text
+
+
+def test_a_code_in_full_width_digits_is_refused_at_the_proof_step(
+    alice_client, two_centres
+):
+    _authenticator(two_centres.alice)
+
+    response = alice_client.post(
+        AUTHENTICATOR, {"code": "\uff11\uff12\uff13\uff14\uff15\uff16"}
+    )
+
+    assert response.status_code == 200
+    assert "Enter the 6 digits your authenticator app shows." in response.text
+    assert REPLACE_SEALED not in alice_client.session
+
+
+def test_a_code_in_full_width_digits_is_refused_for_the_new_app(
+    alice_client, two_centres
+):
+    totp = _authenticator(two_centres.alice)
+    alice_client.post(AUTHENTICATOR, {"code": totp.now()})
+
+    response = alice_client.post(
+        AUTHENTICATOR, {"new_code": "\uff11\uff12\uff13\uff14\uff15\uff16"}
+    )
+
+    assert response.status_code == 200
+    assert "Enter the 6 digits your authenticator app shows." in response.text

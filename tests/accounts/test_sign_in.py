@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -271,3 +272,123 @@ def test_a_password_lockout_lifts_after_the_cool_off(client, two_centres, settin
 
     assert signed_in.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+# Full-width and Arabic-Indic digits pass str.isdigit(); compare_digest refuses them.
+OTHER_SCRIPTS_CODES = [
+    "\uff11\uff12\uff13\uff14\uff15\uff16",
+    "\u0661\u0662\u0663\u0664\u0665\u0666",
+]
+
+
+@pytest.mark.parametrize("code", OTHER_SCRIPTS_CODES)
+def test_a_code_in_another_scripts_digits_is_refused_at_the_code_step(
+    client, two_centres, code
+):
+    give_authenticator(two_centres.alice)
+    client.post(SIGN_IN, {"email": "alice@alice.example"})
+    client.post("/accounts/sign-in/password/", {"password": PASSWORD})
+
+    response = client.post("/accounts/sign-in/code/", {"code": code})
+
+    assert response.status_code == 200
+    assert "Enter the 6 digits your authenticator app shows." in response.text
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("code", OTHER_SCRIPTS_CODES)
+def test_a_code_in_another_scripts_digits_is_refused_at_enrolment(
+    client, two_centres, code
+):
+    client.post(SIGN_IN, {"email": "alice@alice.example"})
+    client.post("/accounts/sign-in/password/", {"password": PASSWORD})
+
+    response = client.post(reverse("accounts:enrol"), {"code": code})
+
+    assert response.status_code == 200
+    assert "Enter the 6 digits your authenticator app shows." in response.text
+    assert not TOTPDevice.objects.filter(user=two_centres.alice).exists()
+
+
+# --- Behind the load balancer (TRUSTED_PROXY_COUNT) ------------------------------------
+
+BALANCER = "10.0.0.5"
+
+
+def _behind_balancer(client_address: str) -> Client:
+    return Client(REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR=client_address)
+
+
+def test_behind_the_balancer_a_password_lockout_holds_only_the_guessers_address(
+    two_centres, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    totp = give_authenticator(two_centres.alice)
+    guesser = _behind_balancer("203.0.113.9")
+    alice = _behind_balancer("198.51.100.7")
+
+    locked = _fail_password(guesser, "alice@alice.example", settings.AXES_FAILURE_LIMIT)
+    signed_in = sign_in(alice, "alice@alice.example", next_code(totp))
+
+    assert locked.status_code == 429
+    assert signed_in.status_code == 302
+    assert "_auth_user_id" in alice.session
+
+
+def test_behind_the_balancer_audit_rows_carry_the_clients_address(
+    two_centres, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    totp = give_authenticator(two_centres.alice)
+
+    sign_in(
+        _behind_balancer("6.6.6.6, 198.51.100.7"), "alice@alice.example", totp.now()
+    )
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SIGN_IN)
+    assert event.ip_address == "198.51.100.7"
+
+
+def _fail_codes(client: Client, totp, times: int):
+    client.post(SIGN_IN, {"email": "alice@alice.example"})
+    client.post("/accounts/sign-in/password/", {"password": PASSWORD})
+    wrong = "000000" if totp.now() != "000000" else "111111"
+    return [
+        client.post("/accounts/sign-in/code/", {"code": wrong}) for _ in range(times)
+    ]
+
+
+def test_a_code_lockout_holds_the_guessers_address_not_the_account(
+    two_centres, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    totp = give_authenticator(two_centres.alice)
+    guesser = _behind_balancer("203.0.113.9")
+
+    responses = _fail_codes(guesser, totp, 5)
+    alice = _behind_balancer("198.51.100.7")
+    signed_in = sign_in(alice, "alice@alice.example", next_code(totp))
+
+    assert responses[-1].status_code == 429
+    assert signed_in.status_code == 302
+    assert "_auth_user_id" in alice.session
+
+
+def test_guessing_from_many_addresses_slows_the_account_but_its_owner_gets_in(
+    two_centres, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    totp = give_authenticator(two_centres.alice)
+    for n in range(10):
+        _fail_password(_behind_balancer(f"203.0.113.{n}"), "alice@alice.example", 1)
+    hurried = _behind_balancer("203.0.113.50")
+    _fail_password(hurried, "alice@alice.example", 1)
+
+    too_soon = _fail_password(hurried, "alice@alice.example", 1)
+    alice = _behind_balancer("198.51.100.7")
+    signed_in = sign_in(alice, "alice@alice.example", next_code(totp))
+
+    assert too_soon.status_code == 429
+    assert "Wait 30 seconds, then try again." in too_soon.text
+    assert signed_in.status_code == 302
+    assert "_auth_user_id" in alice.session

@@ -24,7 +24,7 @@ from .test_invite_and_access import _sign_in
 def test_the_350_candidate_unit_is_sampled_and_the_centre_works_with_the_sample(
     live_server, page: Page
 ):
-    call_command("demo_data", stdout=io.StringIO())
+    call_command("demo_data", "--allow-debug-off", stdout=io.StringIO())
     entries = Entry.objects.filter(
         unit__code="3400U4", centre__number=68999
     ).select_related("candidate", "centre", "unit")

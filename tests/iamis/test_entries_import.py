@@ -89,6 +89,21 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(board):
     assert Entry.objects.count() == 0
 
 
+def test_numbers_in_another_scripts_digits_are_refused(board):
+    # Full-width digits pass str.isdigit() and int() reads them: 68999 in disguise.
+    result = _import(
+        board,
+        HEADER
+        + "\uff16\uff18\uff19\uff19\uff19,1001,Jones,Megan,01/09/2010,3700U1\n"
+        + "68999,\u0661\u0660\u0660\u0662,Evans,Osian,01/09/2010,3700U1\n",
+    )
+
+    assert not result.ok
+    lines = sorted({problem.line for problem in result.problems})
+    assert lines == [2, 3]
+    assert Candidate.objects.count() == 0
+
+
 def test_unknown_units_and_centres_are_reported_with_their_lines(board):
     result = _import(
         board,

@@ -15,7 +15,7 @@ from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 def test_demo_data_has_every_kind_of_unit_and_prints_how_to_sign_in():
     out = io.StringIO()
 
-    call_command("demo_data", stdout=out)
+    call_command("demo_data", "--allow-debug-off", stdout=out)
 
     text = out.getvalue()
     assert "eo@bryn-glas.example" in text
@@ -34,7 +34,7 @@ def test_demo_data_has_every_kind_of_unit_and_prints_how_to_sign_in():
 
 @pytest.mark.django_db
 def test_demo_data_has_the_people_the_issue_lists():
-    call_command("demo_data", stdout=io.StringIO())
+    call_command("demo_data", "--allow-debug-off", stdout=io.StringIO())
 
     types = Membership.AccountType
     assert Membership.objects.filter(account_type=types.EXAMS_OFFICER).count() == 2
@@ -50,10 +50,10 @@ def test_demo_data_has_the_people_the_issue_lists():
 
 @pytest.mark.django_db
 def test_loading_the_demo_twice_changes_nothing():
-    call_command("demo_data", stdout=io.StringIO())
+    call_command("demo_data", "--allow-debug-off", stdout=io.StringIO())
     counts = (User.objects.count(), Candidate.objects.count(), Entry.objects.count())
 
-    call_command("demo_data", stdout=io.StringIO())
+    call_command("demo_data", "--allow-debug-off", stdout=io.StringIO())
 
     assert (
         User.objects.count(),
@@ -64,7 +64,7 @@ def test_loading_the_demo_twice_changes_nothing():
 
 @pytest.mark.django_db
 def test_demo_users_sign_in(client):
-    call_command("demo_data", stdout=io.StringIO())
+    call_command("demo_data", "--allow-debug-off", stdout=io.StringIO())
 
     client.post("/accounts/sign-in/", {"email": "teacher.ab@bryn-glas.example"})
     client.post("/accounts/sign-in/password/", {"password": DEMO_PASSWORD})
@@ -80,7 +80,7 @@ def test_demo_users_sign_in(client):
 
 @pytest.mark.django_db
 def test_board_staff_reach_the_back_office_only_through_the_portal_sign_in(client):
-    call_command("demo_data", stdout=io.StringIO())
+    call_command("demo_data", "--allow-debug-off", stdout=io.StringIO())
 
     response = client.get("/board/")
 
@@ -88,3 +88,31 @@ def test_board_staff_reach_the_back_office_only_through_the_portal_sign_in(clien
     login = client.get(response.url)
     assert login.status_code == 302
     assert login.url.startswith("/accounts/sign-in/")
+
+
+@pytest.mark.django_db
+def test_demo_data_refuses_to_run_with_debug_off_unless_asked_in_so_many_words():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="--allow-debug-off"):
+        call_command("demo_data", stdout=io.StringIO())
+
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_data_runs_with_debug_on(settings):
+    settings.DEBUG = True
+
+    call_command("demo_data", stdout=io.StringIO())
+
+    assert User.objects.filter(email="eo@bryn-glas.example").exists()
+
+
+@pytest.mark.django_db
+def test_every_demo_account_is_known_to_the_deploy_check():
+    from portal.demo import DEMO_EMAILS
+
+    call_command("demo_data", "--allow-debug-off", stdout=io.StringIO())
+
+    assert set(User.objects.values_list("email", flat=True)) == set(DEMO_EMAILS)

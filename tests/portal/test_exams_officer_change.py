@@ -454,3 +454,22 @@ def test_board_chooses_the_centre_only_for_open_public_requests(
     assert "centre" in admin.get_readonly_fields(request, decided)
     assert "centre" in admin.get_readonly_fields(request, two_centres.alice_eo_change)
     assert "status" in admin.get_readonly_fields(request, public)
+
+
+def test_behind_the_balancer_the_form_is_throttled_per_client(client, db, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    balancer = {"REMOTE_ADDR": "10.0.0.5"}
+    for _ in range(PUBLIC_FORM_LIMIT):
+        client.post(
+            FORM_URL, _public_form(), HTTP_X_FORWARDED_FOR="203.0.113.9", **balancer
+        )
+
+    refused = client.post(
+        FORM_URL, _public_form(), HTTP_X_FORWARDED_FOR="203.0.113.9", **balancer
+    )
+    elsewhere = client.post(
+        FORM_URL, _public_form(), HTTP_X_FORWARDED_FOR="198.51.100.7", **balancer
+    )
+
+    assert refused.status_code == 429
+    assert elsewhere.status_code == 302

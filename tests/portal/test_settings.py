@@ -24,11 +24,14 @@ _OURS = (
     "CACHE_KEY_PREFIX",
     "MEDIA_ROOT",
     "UPLOAD_",
+    "MFA_",
 )
 
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "p" * 20 + "-production-secret-with-enough-entropy-0123456789",
+    "MFA_ENCRYPTION_KEY": "m" * 20
+    + "-production-mfa-key-with-enough-entropy-0123456789",
     "DJANGO_ALLOWED_HOSTS": "portal.example.org",
     "DJANGO_BEHIND_TLS_PROXY": "true",
     "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
@@ -38,6 +41,9 @@ PRODUCTION = {
     "EMAIL_HOST": "smtp.example.org",
     "UPLOAD_SCANNER": "clamd://clamav.internal:3310",
 }
+
+# What bin/run sets: the one entry point with DEBUG on.
+EMBEDDED_RUN = {"DJANGO_DEBUG": "true"}
 
 _PRINT_SETTINGS = """
 import json
@@ -101,8 +107,30 @@ def test_production_variables_switch_to_postgres_redis_s3_and_smtp():
     assert values["scanner"] == "clamd://clamav.internal:3310"
 
 
-def test_no_variables_means_the_embedded_default():
-    values = _settings_under({})
+def test_no_variables_means_debug_is_off_and_a_secret_key_is_needed():
+    result = _manage("check", env={})
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_the_web_server_refuses_to_start_without_a_secret_key():
+    result = _manage("shell", "-c", "import portal.wsgi", env={})
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_only_the_embedded_run_command_turns_debug_on():
+    assert "export DJANGO_DEBUG=true" in (ROOT / "bin/run").read_text()
+    for name in ("Dockerfile", "docker-compose.yml", "bin/setup", "bin/test"):
+        text = (ROOT / name).read_text()
+        assert "DJANGO_DEBUG=true" not in text, name
+        assert 'DJANGO_DEBUG: "true"' not in text, name
+
+
+def test_the_embedded_run_means_the_embedded_default():
+    values = _settings_under(EMBEDDED_RUN)
 
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["db_name"] == str(ROOT / "db.sqlite3")
@@ -123,7 +151,7 @@ def test_the_deploy_check_warns_when_uploads_are_scanned_by_the_eicar_stand_in()
 
 
 def test_a_misspelt_scanner_stops_start_up():
-    result = _manage("check", env={"UPLOAD_SCANNER": "clamav:3310"})
+    result = _manage("check", env={**EMBEDDED_RUN, "UPLOAD_SCANNER": "clamav:3310"})
 
     assert result.returncode != 0
     assert "UPLOAD_SCANNER='clamav:3310' is not a scanner" in result.stderr
