@@ -631,6 +631,14 @@
       input.removeAttribute("data-offered");
       if (input.value && input.value !== synced(input)) enqueue(input, {});
     }
+    // Typing carried into a redrawn row is not a change to the browser: leaving the
+    // cell saves it all the same.
+    if (
+      input.hasAttribute && input.hasAttribute("data-column") &&
+      input.value !== synced(input) && !(tentative && tentative.id === input.id)
+    ) {
+      enqueue(input, {});
+    }
   });
 
   // The last initials typed are offered for the next candidate until Save & Close.
