@@ -23,7 +23,7 @@ from common.files import stored_pdf_response
 from common.tenancy import CentreRequest
 
 from . import selectors, services
-from .access import TERMS_OK, safe_next, training_required
+from .access import safe_next, training_required
 from .models import (
     Assessment,
     Option,
@@ -51,7 +51,6 @@ def terms(request: CentreRequest) -> HttpResponse:
                 status=400,
             )
         services.terms_accept(user=request.user, request=request)
-        request.session[TERMS_OK] = True
         messages.warning(
             request,
             _(
