@@ -226,6 +226,7 @@ ROUTES: dict[str, Route] = {
     "training:self_assessment_record": Route(P.TRAINING, get=200, personal=True),
     # Step 3 waits for steps 1 and 2.
     "training:questions": Route(P.TRAINING, get=302, post=302, personal=True),
+    "training:question": Route(P.TRAINING, get=302, post=302, personal=True),
     "training:result": Route(P.TRAINING, get=200, post=302, personal=True),
     # Exams officers and Admins see every certificate of their centre.
     "training:certificate": Route(P.TRAINING, get=200),

@@ -16,6 +16,7 @@ section = [
         name="self_assessment_record",
     ),
     path("questions/", views.questions, name="questions"),
+    path("questions/<int:question_no>/", views.question, name="question"),
     path("results/<uuid:attempt_id>/", views.result, name="result"),
 ]
 

@@ -24,13 +24,12 @@ pytestmark = pytest.mark.django_db
 def test_a_stale_page_does_not_answer_another_question(invigilator, unit1):
     declare(invigilator.client, unit1)
     do_steps_1_and_2(invigilator.client, unit1, 1)
-    attempt = invigilator.client.get(url("questions", unit1, 1)).context["attempt"]
+    attempt = invigilator.client.get(url("question", unit1, 1, 1)).context["attempt"]
     other = unit1.sections.get(number=1).questions.get(pk=attempt.question_ids[1])
 
     invigilator.client.post(
-        url("questions", unit1, 1),
+        url("question", unit1, 1, 1),
         {
-            "position": 0,
             "question": other.pk,
             "option": other.options.first().pk,
             "action": "next",
