@@ -30,7 +30,7 @@ from .models import (
     Task,
     Unit,
 )
-from .services import entries_import_file
+from .services import entries_import_file, unit_structure_check
 
 
 @admin.register(Centre)
@@ -56,13 +56,46 @@ class SeriesAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class UnitAdminForm(forms.ModelForm):
+    """The unit: its grade scale and way of assessment kept once marks for it are
+    submitted (iamis.services.unit_structure_check). The admin supplies the fields."""
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        unit_structure_check(unit=self.instance, changed=self.changed_data)
+        return cleaned
+
+
+class TaskFormSet(forms.BaseInlineFormSet):
+    """The unit's tasks: none added, removed or given another maximum once marks for
+    the unit are submitted (iamis.services.unit_structure_check)."""
+
+    def clean(self) -> None:
+        super().clean()
+        changed: set[str] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data"):
+                continue
+            deleted = bool(form.cleaned_data.get("DELETE"))
+            if form.instance.pk is None:
+                if form.has_changed() and not deleted:
+                    changed.add("tasks")
+            elif deleted:
+                changed.add("tasks")
+            else:
+                changed.update(form.changed_data)
+        unit_structure_check(unit=self.instance, changed=changed)
+
+
 class TaskInline(admin.TabularInline):
     model = Task
+    formset = TaskFormSet
     extra = 1
 
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
+    form = UnitAdminForm
     list_display = [
         "code",
         "title",

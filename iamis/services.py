@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from common import scoping
 
 from .models import (
     CANDIDATE_NUMBER_MAX,
@@ -18,7 +21,9 @@ from .models import (
     Candidate,
     Centre,
     Entry,
+    Mark,
     Series,
+    Unit,
 )
 
 if TYPE_CHECKING:
@@ -312,3 +317,38 @@ def entries_import_file(
     return entries_import(
         series=series, lines=io.StringIO(text, newline=""), acting_user=acting_user
     )
+
+
+# --- What a unit's marks mean -----------------------------------------------------------
+
+# The unit's and its tasks' fields that submitted marks are measured against. A task's
+# name and the unit's other details may change at any time.
+UNIT_STRUCTURE_FIELDS = frozenset(
+    {"assessment", "grade_scale", "tasks", "number", "max_mark", "unit"}
+)
+
+
+def unit_marks_submitted(*, unit: Unit) -> bool:
+    """Whether any centre has submitted a mark for the unit."""
+    # A board-wide question (any centre's mark counts), asked from the back office.
+    with scoping.every_centre("iamis.unit_marks_submitted"):
+        return Mark.objects.filter(unit=unit, is_locked=True).exists()
+
+
+def unit_structure_check(*, unit: Unit, changed: Iterable[str]) -> None:
+    """Refuse a change to what the unit's marks mean (its tasks, their maximum marks,
+    its grade scale) once any mark for it is submitted: a maximum lowered from 100 to
+    50 would leave submitted marks of 91 above it. PostgreSQL refuses it as well
+    (iamis migration 0006). `changed` names the fields changed, "tasks" for a task
+    added or removed."""
+    if unit.pk is None or not UNIT_STRUCTURE_FIELDS.intersection(changed):
+        return
+    if unit_marks_submitted(unit=unit):
+        raise ValidationError(
+            _(
+                "Marks for this unit have been submitted, so its tasks, their maximum "
+                "marks and its grade scale can no longer be changed. Submitted marks "
+                "change only through mark change requests."
+            ),
+            code="marks_submitted",
+        )

@@ -1,0 +1,83 @@
+"""PostgreSQL refuses to change what a unit's marks mean once any of them is submitted
+(issue 20).
+
+Once any centre's mark for a unit is locked in a submission, its tasks cannot be added,
+removed, renumbered, moved to another unit or given another maximum, and the unit's grade
+scale and way of assessment (marks or outcomes) cannot change: a maximum lowered from 100
+to 50 would leave submitted marks of 91 above it. A task's name and the unit's other
+details may still change. The back office says so first (iamis.services.
+unit_structure_check); these triggers hold for every other path.
+
+Unlike the mark guard, these read one other table: an EXISTS on the unit's locked marks
+(the foreign-key index on iamis_mark.unit_id), run only when a guarded column changes.
+"""
+
+from django.db import migrations
+
+from common.db_rules import PostgresSQL
+
+FORWARDS = """
+CREATE FUNCTION iamis_unit_marks_submitted(unit bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM iamis_mark WHERE unit_id = unit AND is_locked)
+$$;
+
+CREATE FUNCTION iamis_task_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF iamis_unit_marks_submitted(NEW.unit_id) THEN
+            RAISE EXCEPTION 'unit % has submitted marks: no task can be added',
+                NEW.unit_id USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        IF iamis_unit_marks_submitted(OLD.unit_id) THEN
+            RAISE EXCEPTION 'unit % has submitted marks: task % cannot be removed',
+                OLD.unit_id, OLD.id USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN OLD;
+    END IF;
+    IF (NEW.unit_id, NEW.number, NEW.max_mark)
+        IS DISTINCT FROM (OLD.unit_id, OLD.number, OLD.max_mark) THEN
+        IF iamis_unit_marks_submitted(OLD.unit_id)
+            OR iamis_unit_marks_submitted(NEW.unit_id) THEN
+            RAISE EXCEPTION 'unit % has submitted marks: task % cannot be changed',
+                OLD.unit_id, OLD.id USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER iamis_task_guard BEFORE INSERT OR UPDATE OR DELETE ON iamis_task
+    FOR EACH ROW EXECUTE FUNCTION iamis_task_guard();
+
+CREATE FUNCTION iamis_unit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.grade_scale, NEW.assessment)
+        IS DISTINCT FROM (OLD.grade_scale, OLD.assessment) THEN
+        IF iamis_unit_marks_submitted(OLD.id) THEN
+            RAISE EXCEPTION 'unit % has submitted marks: its grade scale cannot change',
+                OLD.id USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER iamis_unit_guard BEFORE UPDATE ON iamis_unit
+    FOR EACH ROW EXECUTE FUNCTION iamis_unit_guard();
+"""
+
+BACKWARDS = """
+DROP TRIGGER IF EXISTS iamis_unit_guard ON iamis_unit;
+DROP FUNCTION IF EXISTS iamis_unit_guard();
+DROP TRIGGER IF EXISTS iamis_task_guard ON iamis_task;
+DROP FUNCTION IF EXISTS iamis_task_guard();
+DROP FUNCTION IF EXISTS iamis_unit_marks_submitted(bigint);
+"""
+
+
+class Migration(migrations.Migration):
+    dependencies = [("iamis", "0005_retention")]
+
+    operations = [PostgresSQL(FORWARDS, BACKWARDS)]
