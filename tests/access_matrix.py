@@ -233,6 +233,7 @@ ROUTES: dict[str, Route] = {
     "training:certificate_download": Route(P.TRAINING, get=200),
     "training:staff": Route(P.CENTRE_ADMIN, get=200),
     "training:staff_member": Route(P.CENTRE_ADMIN, get=200, post=302),
+    "training:staff_attempt": Route(P.CENTRE_ADMIN, get=200),
 }
 del P
 

@@ -36,4 +36,9 @@ urlpatterns = [
     ),
     path("staff/", views_staff.staff, name="staff"),
     path("staff/<uuid:member_id>/", views_staff.staff_member, name="staff_member"),
+    path(
+        "staff/attempts/<uuid:attempt_id>/",
+        views_staff.staff_attempt,
+        name="staff_attempt",
+    ),
 ]
