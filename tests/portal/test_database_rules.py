@@ -7,6 +7,8 @@ The cutoff is read by the database's own clock, so past times are put in the dat
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -452,3 +454,68 @@ def test_the_delete_service_says_why_when_the_database_refuses(evidence, two_cen
 
     assert "can no longer be deleted" in refusal.value.messages[0]
     assert EvidenceFile.objects.get(pk=evidence.pk).deleted_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("change", ["max_mark", "grade_scale"])
+def test_a_change_racing_a_submission_waits_for_it_and_is_refused(two_centres, change):
+    unit = two_centres.alice_unit
+    entry = two_centres.alice_candidate.entries.get(unit=unit)
+    mark = Mark.objects.create(
+        entry=entry,
+        centre=entry.centre,
+        unit=unit,
+        task_marks={"1": 20},
+        total=20,
+        is_complete=True,
+    )
+    held, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def submitting() -> None:
+        # What marks_submit does, held open until the change has been tried.
+        try:
+            with transaction.atomic():
+                submission = Submission.objects.create(
+                    centre=entry.centre,
+                    unit=unit,
+                    submitted_by=two_centres.alice,
+                    mark_count=1,
+                )
+                Mark.objects.filter(pk=mark.pk).update(
+                    submission=submission, is_locked=True
+                )
+                held.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def changing() -> None:
+        held.wait(timeout=10)
+        try:
+            with transaction.atomic():
+                if change == "max_mark":
+                    Task.objects.filter(unit=unit).update(max_mark=10)
+                else:
+                    Unit.objects.filter(pk=unit.pk).update(grade_scale=["Pass"])
+            outcome["change"] = "made"
+        except IntegrityError:
+            outcome["change"] = "refused"
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(job,))
+        for job in (submitting, changing)
+    ]
+    for thread in threads:
+        thread.start()
+    held.wait(timeout=10)
+    threads[1].join(timeout=1)  # the change waits for the submission...
+    waited = threads[1].is_alive()
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert waited
+    assert outcome == {"change": "refused"}  # ...and then sees its submitted mark
