@@ -361,9 +361,15 @@ def question(
         q.pk: q for q in Question.objects.filter(pk__in=ids).prefetch_related("options")
     }
     ordered = [by_id[i] for i in ids if i in by_id]
+    if not ordered:
+        messages.error(
+            request,
+            _("This section has no questions to answer yet; please tell the board."),
+        )
+        return _back_to_section(item)
     if not 1 <= question_no <= len(ordered):
         # An address from an earlier attempt, which had more questions.
-        return _to_question(item, attempt.position)
+        return _to_question(item, min(attempt.position, len(ordered) - 1))
     position = question_no - 1
     current = ordered[position]
     answers = {a.question_id: a.option_id for a in attempt.answers.all()}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from training import services
-from training.models import Attempt, Certificate, SectionProgress
+from training.models import Attempt, Certificate, Question, SectionProgress
 
 from .flow import answer_all, declare, do_steps_1_and_2, url
 
@@ -161,3 +161,15 @@ def test_each_question_has_its_own_address_and_the_browser_keeps_no_choice(
     assert second.context["question"].pk == attempt.question_ids[1]
     assert 'autocomplete="off"' in second.content.decode()
     assert beyond["Location"] == url("question", unit1, 1, 1)
+
+
+def test_a_question_removed_from_the_section_sends_to_one_still_there(ready, unit1):
+    client = ready.client
+    attempt = client.get(url("questions", unit1, 1), follow=True).context["attempt"]
+    Attempt.objects.filter(pk=attempt.pk).update(position=3)
+    Question.objects.filter(pk=attempt.question_ids[3]).delete()
+
+    resumed = client.get(url("questions", unit1, 1), follow=True)
+
+    assert resumed.status_code == 200
+    assert resumed.redirect_chain[-1][0] == url("question", unit1, 1, 3)
