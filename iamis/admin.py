@@ -30,7 +30,11 @@ from .models import (
     Task,
     Unit,
 )
-from .services import entries_import_file, unit_structure_check
+from .services import (
+    entries_import_file,
+    task_maximum_check,
+    unit_structure_check,
+)
 
 
 @admin.register(Centre)
@@ -68,7 +72,8 @@ class UnitAdminForm(forms.ModelForm):
 
 class TaskFormSet(forms.BaseInlineFormSet):
     """The unit's tasks: none added, removed or given another maximum once marks for
-    the unit are submitted (iamis.services.unit_structure_check)."""
+    the unit are submitted (iamis.services.unit_structure_check), and no maximum lowered
+    below a mark already saved (task_maximum_check)."""
 
     def clean(self) -> None:
         super().clean()
@@ -85,6 +90,19 @@ class TaskFormSet(forms.BaseInlineFormSet):
             else:
                 changed.update(form.changed_data)
         unit_structure_check(unit=self.instance, changed=changed)
+        for form in self.forms:
+            if (
+                hasattr(form, "cleaned_data")
+                and form.instance.pk is not None
+                and "max_mark" in form.changed_data
+                and form.cleaned_data.get("max_mark") is not None
+            ):
+                try:
+                    task_maximum_check(
+                        task=form.instance, max_mark=form.cleaned_data["max_mark"]
+                    )
+                except ValidationError as error:
+                    form.add_error("max_mark", error)
 
 
 class TaskInline(admin.TabularInline):

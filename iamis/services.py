@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Count, F, Func, IntegerField, Max, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common import scoping
 
@@ -23,6 +26,7 @@ from .models import (
     Entry,
     Mark,
     Series,
+    Task,
     Unit,
 )
 
@@ -351,4 +355,53 @@ def unit_structure_check(*, unit: Unit, changed: Iterable[str]) -> None:
                 "change only through mark change requests."
             ),
             code="marks_submitted",
+        )
+
+
+def task_maximum_check(*, task: Task, max_mark: int) -> None:
+    """Refuse to lower a task's maximum below a mark already saved for it (at any
+    centre, submitted or not): the sheet would hold marks its own rule refuses.
+    PostgreSQL refuses it as well (iamis migration 0006)."""
+    stored = (
+        Task.objects.filter(pk=task.pk).values("number", "max_mark", "name").first()
+    )
+    if stored is None or max_mark >= stored["max_mark"]:
+        return
+    with scoping.every_centre("iamis.task_maximum_check"):
+        over = (
+            Mark.objects.filter(unit_id=task.unit_id)
+            .annotate(
+                # jsonb_extract_path_text, not KeyTextTransform: a key of digits
+                # would be read as an array index.
+                value=Cast(
+                    Func(
+                        F("task_marks"),
+                        Value(str(stored["number"])),
+                        function="jsonb_extract_path_text",
+                        output_field=CharField(),
+                    ),
+                    IntegerField(),
+                )
+            )
+            .filter(value__gt=max_mark)
+            .aggregate(count=Count("pk"), highest=Max("value"))
+        )
+    if over["count"]:
+        raise ValidationError(
+            ngettext(
+                "%(count)d saved mark for %(task)s is above %(max)d (the highest is "
+                "%(highest)d): the maximum cannot be lowered below a mark already "
+                "saved.",
+                "%(count)d saved marks for %(task)s are above %(max)d (the highest is "
+                "%(highest)d): the maximum cannot be lowered below a mark already "
+                "saved.",
+                over["count"],
+            )
+            % {
+                "count": over["count"],
+                "task": stored["name"],
+                "max": max_mark,
+                "highest": over["highest"],
+            },
+            code="marks_above_maximum",
         )

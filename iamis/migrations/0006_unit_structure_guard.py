@@ -5,7 +5,8 @@ Once any centre's mark for a unit is locked in a submission, its tasks cannot be
 removed, renumbered, moved to another unit or given another maximum, and the unit's grade
 scale and way of assessment (marks or outcomes) cannot change: a maximum lowered from 100
 to 50 would leave submitted marks of 91 above it. A task's name and the unit's other
-details may still change. The back office says so first (iamis.services.
+details may still change. Before any submission too, a task's maximum is never lowered
+below a mark already saved for it. The back office says so first (iamis.services.
 unit_structure_check); these triggers hold for every other path.
 
 Unlike the mark guard, these read one other table: an EXISTS on the unit's locked marks
@@ -78,6 +79,14 @@ BEGIN
             OR iamis_unit_marks_submitted(NEW.unit_id) THEN
             RAISE EXCEPTION 'unit % has submitted marks: task % cannot be changed',
                 OLD.unit_id, OLD.id USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        IF NEW.max_mark < OLD.max_mark AND EXISTS (
+            SELECT 1 FROM iamis_mark
+            WHERE unit_id = OLD.unit_id
+                AND (task_marks ->> OLD.number::text)::numeric > NEW.max_mark
+        ) THEN
+            RAISE EXCEPTION 'task % has saved marks above %', OLD.id, NEW.max_mark
+                USING ERRCODE = 'integrity_constraint_violation';
         END IF;
     END IF;
     RETURN NEW;

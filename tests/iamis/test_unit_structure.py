@@ -178,3 +178,25 @@ def test_the_service_names_the_rule(submitted_unit, submitted_outcome_unit):
         unit=TaskFactory(unit=UnitFactory()).unit, changed=["max_mark"]
     )
     assert Task.objects.get(pk=task.pk).max_mark == 40
+
+
+def test_a_maximum_is_not_lowered_below_a_mark_already_saved(board_client, two_centres):
+    # Saved, not yet submitted: the highest mark on the sheet is 40 (candidate 1001).
+    unit = worked_sheet(two_centres)
+    below = _change_page_data(board_client, unit)
+    below["tasks-0-max_mark"] = 39
+    at = _change_page_data(board_client, unit)
+    at["tasks-0-max_mark"] = 40
+
+    refused = _post(board_client, unit, below)
+    unit.refresh_from_db()
+    kept = unit.tasks.get().max_mark
+    allowed = _post(board_client, unit, at)
+
+    assert refused.status_code == 200
+    assert (
+        "1 saved mark for Task 1 is above 39 (the highest is 40)"
+        in refused.content.decode()
+    )
+    assert kept == 40
+    assert allowed.status_code == 302

@@ -213,6 +213,25 @@ def test_a_units_grade_scale_cannot_change_once_a_mark_for_it_is_submitted(submi
     )
 
 
+def test_a_maximum_cannot_be_lowered_below_a_saved_mark(submitted):
+    unit = UnitFactory()
+    task = TaskFactory(unit=unit, number=1, max_mark=40)
+    Mark.objects.create(
+        entry=EntryFactory(
+            candidate=CandidateFactory(centre=submitted.centre, number=9874), unit=unit
+        ),
+        centre=submitted.centre,
+        unit=unit,
+        task_marks={"1": 31},
+        total=31,
+    )
+
+    assert refused(lambda: Task.objects.filter(pk=task.pk).update(max_mark=30))
+    assert refused(raw("UPDATE iamis_task SET max_mark = 20 WHERE id = %s", task.pk))
+    assert not refused(lambda: Task.objects.filter(pk=task.pk).update(max_mark=31))
+    assert not refused(lambda: Task.objects.filter(pk=task.pk).update(max_mark=60))
+
+
 def test_a_unit_with_no_submitted_mark_may_change_its_tasks_and_grade_scale(
     submitted,
 ):
