@@ -2,7 +2,9 @@
 migrations, and the one way the app tells a trigger that a guarded change is intended.
 
 The triggers read only the row (OLD/NEW) and transaction-local settings, so they cannot
-be fooled by a forgotten filter and cost no extra query. A refusal is raised with
+be fooled by a forgotten filter and cost no extra query; the one exception guards what a
+unit's marks mean (iamis migration 0006: tasks, maximum marks, grade scale), which asks
+whether any mark for the unit is submitted, and only when a guarded column changes. A refusal is raised with
 SQLSTATE 23000, which Django turns into IntegrityError. On SQLite (the embedded default)
 the operations do nothing and the app's own checks still hold.
 """

@@ -30,7 +30,11 @@ from .models import (
     Task,
     Unit,
 )
-from .services import entries_import_file
+from .services import (
+    entries_import_file,
+    task_maximum_check,
+    unit_structure_check,
+)
 
 
 @admin.register(Centre)
@@ -56,13 +60,60 @@ class SeriesAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class UnitAdminForm(forms.ModelForm):
+    """The unit: its grade scale and way of assessment kept once marks for it are
+    submitted (iamis.services.unit_structure_check). The admin supplies the fields."""
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        unit_structure_check(unit=self.instance, changed=self.changed_data)
+        return cleaned
+
+
+class TaskFormSet(forms.BaseInlineFormSet):
+    """The unit's tasks: none added, removed or given another maximum once marks for
+    the unit are submitted (iamis.services.unit_structure_check), and no maximum lowered
+    below a mark already saved (task_maximum_check)."""
+
+    def clean(self) -> None:
+        super().clean()
+        changed: set[str] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data"):
+                continue
+            deleted = bool(form.cleaned_data.get("DELETE"))
+            if form.instance.pk is None:
+                if form.has_changed() and not deleted:
+                    changed.add("tasks")
+            elif deleted:
+                changed.add("tasks")
+            else:
+                changed.update(form.changed_data)
+        unit_structure_check(unit=self.instance, changed=changed)
+        for form in self.forms:
+            if (
+                hasattr(form, "cleaned_data")
+                and form.instance.pk is not None
+                and "max_mark" in form.changed_data
+                and form.cleaned_data.get("max_mark") is not None
+            ):
+                try:
+                    task_maximum_check(
+                        task=form.instance, max_mark=form.cleaned_data["max_mark"]
+                    )
+                except ValidationError as error:
+                    form.add_error("max_mark", error)
+
+
 class TaskInline(admin.TabularInline):
     model = Task
+    formset = TaskFormSet
     extra = 1
 
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
+    form = UnitAdminForm
     list_display = [
         "code",
         "title",

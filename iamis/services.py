@@ -9,9 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Count, F, Func, IntegerField, Max, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from common import scoping
 from common.numbers import is_whole_number
 
 from .models import (
@@ -20,7 +25,10 @@ from .models import (
     Candidate,
     Centre,
     Entry,
+    Mark,
     Series,
+    Task,
+    Unit,
 )
 
 if TYPE_CHECKING:
@@ -314,3 +322,87 @@ def entries_import_file(
     return entries_import(
         series=series, lines=io.StringIO(text, newline=""), acting_user=acting_user
     )
+
+
+# --- What a unit's marks mean -----------------------------------------------------------
+
+# The unit's and its tasks' fields that submitted marks are measured against. A task's
+# name and the unit's other details may change at any time.
+UNIT_STRUCTURE_FIELDS = frozenset(
+    {"assessment", "grade_scale", "tasks", "number", "max_mark", "unit"}
+)
+
+
+def unit_marks_submitted(*, unit: Unit) -> bool:
+    """Whether any centre has submitted a mark for the unit."""
+    # A board-wide question (any centre's mark counts), asked from the back office.
+    with scoping.every_centre("iamis.unit_marks_submitted"):
+        return Mark.objects.filter(unit=unit, is_locked=True).exists()
+
+
+def unit_structure_check(*, unit: Unit, changed: Iterable[str]) -> None:
+    """Refuse a change to what the unit's marks mean (its tasks, their maximum marks,
+    its grade scale) once any mark for it is submitted: a maximum lowered from 100 to
+    50 would leave submitted marks of 91 above it. PostgreSQL refuses it as well
+    (iamis migration 0006). `changed` names the fields changed, "tasks" for a task
+    added or removed."""
+    if unit.pk is None or not UNIT_STRUCTURE_FIELDS.intersection(changed):
+        return
+    if unit_marks_submitted(unit=unit):
+        raise ValidationError(
+            _(
+                "Marks for this unit have been submitted, so its tasks, their maximum "
+                "marks and its grade scale can no longer be changed. Submitted marks "
+                "change only through mark change requests."
+            ),
+            code="marks_submitted",
+        )
+
+
+def task_maximum_check(*, task: Task, max_mark: int) -> None:
+    """Refuse to lower a task's maximum below a mark already saved for it (at any
+    centre, submitted or not): the sheet would hold marks its own rule refuses.
+    PostgreSQL refuses it as well (iamis migration 0006)."""
+    stored = (
+        Task.objects.filter(pk=task.pk).values("number", "max_mark", "name").first()
+    )
+    if stored is None or max_mark >= stored["max_mark"]:
+        return
+    with scoping.every_centre("iamis.task_maximum_check"):
+        over = (
+            Mark.objects.filter(unit_id=task.unit_id)
+            .annotate(
+                # jsonb_extract_path_text, not KeyTextTransform: a key of digits
+                # would be read as an array index.
+                value=Cast(
+                    Func(
+                        F("task_marks"),
+                        Value(str(stored["number"])),
+                        function="jsonb_extract_path_text",
+                        output_field=CharField(),
+                    ),
+                    IntegerField(),
+                )
+            )
+            .filter(value__gt=max_mark)
+            .aggregate(count=Count("pk"), highest=Max("value"))
+        )
+    if over["count"]:
+        raise ValidationError(
+            ngettext(
+                "%(count)d saved mark for %(task)s is above %(max)d (the highest is "
+                "%(highest)d): the maximum cannot be lowered below a mark already "
+                "saved.",
+                "%(count)d saved marks for %(task)s are above %(max)d (the highest is "
+                "%(highest)d): the maximum cannot be lowered below a mark already "
+                "saved.",
+                over["count"],
+            )
+            % {
+                "count": over["count"],
+                "task": stored["name"],
+                "max": max_mark,
+                "highest": over["highest"],
+            },
+            code="marks_above_maximum",
+        )

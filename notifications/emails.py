@@ -313,6 +313,8 @@ def further_sample(*, sample_id: int, member_ids: list[int]) -> int:
             "unit": unit,
             "centre": centre,
             "marks": [member.entry.mark for member in members],
+            # One request's members share its note.
+            "note": members[0].note,
             "link": absolute_url(reverse("sampling:samples", args=[unit.public_id])),
         },
         centre=centre,

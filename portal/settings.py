@@ -85,7 +85,6 @@ MIDDLEWARE = [
     "common.cache_control.CacheControlMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "common.tenancy.TenancyMiddleware",
-    "training.access.TermsFirstMiddleware",
     "audit.middleware.AccessRefusedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -368,7 +368,8 @@ def sample_request_further(
     request: HttpRequest | None = None,
 ) -> list[SampleMember]:
     """The moderator asks for more: named candidates, or k more spread over a mark band.
-    They are flagged to the centre as an additional sample, and the centre is e-mailed."""
+    They are flagged to the centre as an additional sample, and the centre is e-mailed;
+    the moderator's note goes with them (in the e-mail and on the samples page)."""
     with transaction.atomic():
         sample = _locked_sample(sample)
         candidates, by_number = sheet_candidates(sample=sample)
@@ -419,7 +420,7 @@ def sample_request_further(
                 entry=mark.entry,
                 origin=SampleMember.Origin.MODERATOR,
                 added_by=acting_user,
-                note=note,
+                note=note.strip(),
             )
             for mark in chosen
         )

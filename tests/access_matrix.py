@@ -226,12 +226,14 @@ ROUTES: dict[str, Route] = {
     "training:self_assessment_record": Route(P.TRAINING, get=200, personal=True),
     # Step 3 waits for steps 1 and 2.
     "training:questions": Route(P.TRAINING, get=302, post=302, personal=True),
+    "training:question": Route(P.TRAINING, get=302, post=302, personal=True),
     "training:result": Route(P.TRAINING, get=200, post=302, personal=True),
     # Exams officers and Admins see every certificate of their centre.
     "training:certificate": Route(P.TRAINING, get=200),
     "training:certificate_download": Route(P.TRAINING, get=200),
     "training:staff": Route(P.CENTRE_ADMIN, get=200),
     "training:staff_member": Route(P.CENTRE_ADMIN, get=200, post=302),
+    "training:staff_attempt": Route(P.CENTRE_ADMIN, get=200),
 }
 del P
 

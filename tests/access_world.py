@@ -335,6 +335,7 @@ def build_world(two_centres: Any) -> World:
         # Training content is the board's, the same for every centre.
         "assessment_id": assessment.public_id,
         "section_no": 1,
+        "question_no": 1,
     }
     return World(
         people={
@@ -419,5 +420,13 @@ CENTRE_OWNED = frozenset(
     }
 )
 SHARED = frozenset(
-    {"change_id", "token", "uidb64", "assessment_id", "section_no", "topic"}
+    {
+        "change_id",
+        "token",
+        "uidb64",
+        "assessment_id",
+        "section_no",
+        "question_no",
+        "topic",
+    }
 )

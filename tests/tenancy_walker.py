@@ -181,6 +181,7 @@ OTHER_KWARGS: dict[str, Callable[[Any], Any]] = {
     # Training content is the board's, the same for every centre.
     "assessment_id": lambda w: _alice_training(w)["assessment"].public_id,
     "section_no": lambda w: 1,
+    "question_no": lambda w: 1,
     # The step-by-step guide's topics are the same for everybody.
     "topic": lambda w: "marks",
 }

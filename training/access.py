@@ -1,4 +1,8 @@
-"""Who may use the training area, and the Terms of Use that come before anything else."""
+"""Who may use the training area, and the Terms of Use that come before the training.
+
+The terms are asked for on training pages only: a teacher given a training role keeps
+using IAMIS and the rest of the portal before (or without ever) accepting them.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import AccessGrant
 from common.tenancy import CentreRequest, grant_required
@@ -17,9 +22,6 @@ from common.tenancy import CentreRequest, grant_required
 from . import services
 
 ViewFunc = Callable[..., HttpResponse]
-
-# Pages a person who has not yet accepted the terms may still reach.
-_BEFORE_TERMS = ("/training/terms/", "/accounts/", "/i18n/", "/static/")
 
 
 def training_required(view: ViewFunc) -> ViewFunc:
@@ -41,7 +43,11 @@ def training_required(view: ViewFunc) -> ViewFunc:
 
 def redirect_to_terms(request: HttpRequest) -> HttpResponse:
     query = urlencode({"next": request.get_full_path()})
-    return redirect(f"{reverse('training:terms')}?{query}")
+    target = f"{reverse('training:terms')}?{query}"
+    if request.headers.get("HX-Request"):
+        # A swap would put the terms page inside the training page: go there instead.
+        return HttpResponseClientRedirect(target)
+    return redirect(target)
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
@@ -51,47 +57,3 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-class TermsFirstMiddleware:
-    """Centre staff given a training role accept the Terms of Use on first sign-in,
-    before anything else (the guide's first-time login)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        membership = getattr(request, "membership", None)
-        if (
-            membership is not None
-            and _takes_training(membership)
-            and not request.session.get(TERMS_OK)
-        ):
-            if services.terms_accepted(request.user):  # type: ignore[arg-type]
-                # Remembered for the session: no query on the next requests.
-                request.session[TERMS_OK] = True
-            elif not request.path.startswith(_BEFORE_TERMS):
-                if request.headers.get("HX-Request"):
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = reverse("training:terms")
-                    return response
-                return redirect_to_terms(request)
-        return self.get_response(request)
-
-
-TERMS_OK = "training_terms_ok"
-
-
-def _takes_training(membership: object) -> bool:
-    # The tenancy middleware loads the membership with its training profile (a join,
-    # no query of its own), so people who take no training cost nothing here.
-    from django.core.exceptions import ObjectDoesNotExist
-
-    # Exams officers and Admins oversee the training and are not asked (as in
-    # training_required).
-    if getattr(membership, "is_centre_admin", False):
-        return False
-    try:
-        return getattr(membership, "training", None) is not None
-    except ObjectDoesNotExist:
-        return False

@@ -21,7 +21,9 @@ from .models import (
     Assessment,
     Attempt,
     Certificate,
+    Option,
     Progress,
+    Question,
     SectionProgress,
     TrainingProfile,
 )
@@ -208,6 +210,105 @@ def staff_overview(
         if owner is not None:
             owner.progress[progress.assessment_id] = progress
     return assessments, list(rows.values())
+
+
+@dataclass
+class YearResults:
+    """An earlier year's results at the centre, kept for inspection after the archive."""
+
+    year: AcademicYear
+    rows: list[Progress]
+
+
+def staff_earlier_years(
+    *, centre: Centre, year: AcademicYear | None
+) -> list[YearResults]:
+    """Every result from years before `year` (all of them while no year is current, as
+    between the archive on 1 August and the board publishing the next year), newest
+    first, with each person's sections passed, attempts and certificate (1 query).
+    People who have since left the centre are kept: their certificates stay on file."""
+    earlier = Progress.objects.filter(centre=centre)
+    if year is not None:
+        earlier = earlier.filter(assessment__year__starts_on__lt=year.starts_on)
+    rows = (
+        earlier.select_related("assessment__year", "membership__user", "certificate")
+        .annotate(
+            section_count=Count("assessment__sections", distinct=True),
+            sections_passed=Count(
+                "sections",
+                filter=Q(sections__passed_at__isnull=False),
+                distinct=True,
+            ),
+            attempt_count=Count("sections__attempts", distinct=True),
+        )
+        .order_by(
+            "-assessment__year__starts_on",
+            "membership__user__last_name",
+            "membership__user__first_name",
+            "membership__user__email",
+            "assessment__position",
+            "assessment__title",
+        )
+    )
+    years: dict[int, YearResults] = {}
+    for progress in rows:
+        found = progress.assessment.year
+        years.setdefault(found.pk, YearResults(year=found, rows=[])).rows.append(
+            progress
+        )
+    return list(years.values())
+
+
+def member_training_record(*, membership: Membership) -> list[Progress]:
+    """The member's progress on every assessment, this year's and earlier years', with
+    each section's mark and attempts (3 queries)."""
+    attempts = Attempt.objects.order_by("number")
+    sections = (
+        SectionProgress.objects.select_related("section")
+        .annotate(questions=Count("section__questions", distinct=True))
+        .prefetch_related(Prefetch("attempts", queryset=attempts, to_attr="tries"))
+        .order_by("section__number")
+    )
+    return list(
+        Progress.objects.filter(membership=membership)
+        .select_related("assessment__year", "certificate")
+        .prefetch_related(Prefetch("sections", queryset=sections, to_attr="parts"))
+        .order_by("-assessment__year__starts_on", "assessment__position")
+    )
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    question: Question
+    answer: Option | None
+
+    @property
+    def correct(self) -> bool:
+        return self.answer is not None and self.answer.is_correct
+
+
+def access_staff_attempt(*, centre: Centre, attempt_id: UUID) -> Attempt:
+    """An attempt by any member of the centre (for its exams officer or Admins)."""
+    return get_object_or_404(
+        Attempt.objects.select_related(
+            "section_progress__section",
+            "section_progress__progress__assessment__year",
+            "section_progress__progress__membership__user",
+        ),
+        section_progress__progress__centre=centre,
+        public_id=attempt_id,
+    )
+
+
+def attempt_answers(attempt: Attempt) -> list[AnsweredQuestion]:
+    """The attempt's questions in the order asked, each with the answer given."""
+    given = {a.question_id: a.option for a in attempt.answers.select_related("option")}
+    questions = Question.objects.in_bulk(attempt.question_ids)
+    return [
+        AnsweredQuestion(question=questions[pk], answer=given.get(pk))
+        for pk in attempt.question_ids
+        if pk in questions
+    ]
 
 
 def access_staff_member(*, centre: Centre, member_id: UUID) -> Membership:

@@ -16,6 +16,7 @@ section = [
         name="self_assessment_record",
     ),
     path("questions/", views.questions, name="questions"),
+    path("questions/<int:question_no>/", views.question, name="question"),
     path("results/<uuid:attempt_id>/", views.result, name="result"),
 ]
 
@@ -35,4 +36,9 @@ urlpatterns = [
     ),
     path("staff/", views_staff.staff, name="staff"),
     path("staff/<uuid:member_id>/", views_staff.staff_member, name="staff_member"),
+    path(
+        "staff/attempts/<uuid:attempt_id>/",
+        views_staff.staff_attempt,
+        name="staff_attempt",
+    ),
 ]

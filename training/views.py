@@ -23,7 +23,7 @@ from common.files import stored_pdf_response
 from common.tenancy import CentreRequest
 
 from . import selectors, services
-from .access import TERMS_OK, safe_next, training_required
+from .access import safe_next, training_required
 from .models import (
     Assessment,
     Option,
@@ -51,7 +51,6 @@ def terms(request: CentreRequest) -> HttpResponse:
                 status=400,
             )
         services.terms_accept(user=request.user, request=request)
-        request.session[TERMS_OK] = True
         messages.warning(
             request,
             _(
@@ -311,8 +310,46 @@ def self_assessment_record(
 def questions(
     request: CentreRequest, assessment_id: UUID, section_no: int
 ) -> HttpResponse:
+    """Step 3's way in: the open attempt (a new one if none is open), at the question
+    the person left it."""
+    item = _section(request, assessment_id, section_no)
+    try:
+        attempt = services.attempt_current(section_progress=item)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return _back_to_section(item)
+    if request.method == "POST":
+        # A form from before questions had addresses of their own: its answer is not
+        # taken, since which question it meant is not known.
+        messages.error(request, _out_of_date())
+    return _to_question(item, attempt.position)
+
+
+def _out_of_date() -> str:
+    return _("This page was out of date; please check the question and answer.")
+
+
+def _to_question(item: SectionProgress, position: int) -> HttpResponse:
+    return redirect(
+        "training:question",
+        item.progress.assessment.public_id,
+        item.section.number,
+        position + 1,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@training_required
+def question(
+    request: CentreRequest, assessment_id: UUID, section_no: int, question_no: int
+) -> HttpResponse:
     """Step 3: one question at a time with Previous/Next, a tick beside answered ones,
-    Save Progress & Exit, and Finish."""
+    Save Progress & Exit, and Finish.
+
+    Each question has its own address, and the form asks the browser not to restore
+    its choices: with one address for every question, Back reloaded the current
+    question and the browser put the earlier question's choice on it, so Next recorded
+    an answer nobody chose."""
     item = _section(request, assessment_id, section_no)
     try:
         attempt = services.attempt_current(section_progress=item)
@@ -324,28 +361,30 @@ def questions(
         q.pk: q for q in Question.objects.filter(pk__in=ids).prefetch_related("options")
     }
     ordered = [by_id[i] for i in ids if i in by_id]
+    if not ordered:
+        messages.error(
+            request,
+            _("This section has no questions to answer yet; please tell the board."),
+        )
+        return _back_to_section(item)
+    if not 1 <= question_no <= len(ordered):
+        # An address from an earlier attempt, which had more questions.
+        return _to_question(item, min(attempt.position, len(ordered) - 1))
+    position = question_no - 1
+    current = ordered[position]
     answers = {a.question_id: a.option_id for a in attempt.answers.all()}
     error = ""
     if request.method == "POST":
-        position = _int(request.POST.get("position"), attempt.position)
-        question = ordered[position] if 0 <= position < len(ordered) else None
         # The form names its question: a stale page (an older attempt, Back) must not
-        # put its answer on whichever question now sits at that position.
-        if question is None or _int(request.POST.get("question"), 0) != question.pk:
-            messages.error(
-                request,
-                _("This page was out of date; please check the question and answer."),
-            )
-            return redirect(
-                "training:questions",
-                item.progress.assessment.public_id,
-                item.section.number,
-            )
+        # put its answer on whichever question now sits at that address.
+        if _int(request.POST.get("question"), 0) != current.pk:
+            messages.error(request, _out_of_date())
+            return _to_question(item, position)
         chosen = request.POST.get("option")
         if chosen:
-            option = get_object_or_404(Option, question=question, pk=_int(chosen, 0))
-            services.answer_save(attempt=attempt, question=question, option=option)
-            answers[question.pk] = option.pk
+            option = get_object_or_404(Option, question=current, pk=_int(chosen, 0))
+            services.answer_save(attempt=attempt, question=current, option=option)
+            answers[current.pk] = option.pk
         action = request.POST.get("action", "next")
         if action == "exit":
             services.attempt_move(attempt=attempt, position=position)
@@ -365,18 +404,12 @@ def questions(
                     attempt.public_id,
                 )
         else:
-            step = -1 if action == "previous" else 1
             if action.startswith("go-"):
                 target = _int(action.removeprefix("go-"), position)
             else:
-                target = position + step
+                target = position + (-1 if action == "previous" else 1)
             services.attempt_move(attempt=attempt, position=target)
-            return redirect(
-                "training:questions",
-                item.progress.assessment.public_id,
-                item.section.number,
-            )
-    position = min(attempt.position, len(ordered) - 1)
+            return _to_question(item, attempt.position)
     return render(
         request,
         "training/step_questions.html",
@@ -386,9 +419,9 @@ def questions(
             "assessment": item.progress.assessment,
             "attempt": attempt,
             "questions": [(q, q.pk in answers) for q in ordered],
-            "question": ordered[position] if ordered else None,
+            "question": current,
             "position": position,
-            "chosen": answers.get(ordered[position].pk) if ordered else None,
+            "chosen": answers.get(current.pk),
             "is_first": position == 0,
             "is_last": position == len(ordered) - 1,
             "error": error,

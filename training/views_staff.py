@@ -1,5 +1,7 @@
 """The exams officer's (and Admins') view of the centre's staff training, for
-inspection: every staff member's status and certificates. Only their own centre's."""
+inspection: every staff member's status and certificates, this year's and earlier years'
+(kept after the yearly archive), each section's mark and attempts, and the questions
+answered in each attempt. Only their own centre's."""
 
 from __future__ import annotations
 
@@ -29,7 +31,12 @@ def staff(request: CentreRequest) -> HttpResponse:
     return render(
         request,
         "training/staff.html",
-        {"year": year, "assessments": assessments, "table": table},
+        {
+            "year": year,
+            "assessments": assessments,
+            "table": table,
+            "earlier": selectors.staff_earlier_years(centre=request.centre, year=year),
+        },
     )
 
 
@@ -71,5 +78,28 @@ def staff_member(request: CentreRequest, member_id: UUID) -> HttpResponse:
             "roles": roles,
             "all_roles": StaffRole.objects.all(),
             "role_codes": {role.code for role in roles},
+            "record": selectors.member_training_record(membership=member),
+        },
+    )
+
+
+@require_safe
+@centre_admin_required
+def staff_attempt(request: CentreRequest, attempt_id: UUID) -> HttpResponse:
+    """The questions a member of staff answered in one attempt, with their answers."""
+    attempt = selectors.access_staff_attempt(
+        centre=request.centre, attempt_id=attempt_id
+    )
+    item = attempt.section_progress
+    return render(
+        request,
+        "training/staff_attempt.html",
+        {
+            "attempt": attempt,
+            "item": item,
+            "section": item.section,
+            "progress": item.progress,
+            "member": item.progress.membership,
+            "answered": selectors.attempt_answers(attempt),
         },
     )

@@ -30,8 +30,9 @@ from tests.factories import (
     UserFactory,
 )
 from tests.moderation.helpers import Moderated, moderated_sheet, stored_file
+from training import services as training
 from training.content import DEFAULT_CONTENT, content_load_file
-from training.models import AcademicYear
+from training.models import AcademicYear, Assessment, Attempt
 from training.services import roles_assign, terms_accept
 
 from .axe import assert_no_serious_violations
@@ -211,6 +212,36 @@ def training_staff_page(visit: Visit) -> None:
     visit.sign_in(visit.alice, "/training/staff/")
 
 
+def _finished_attempt(visit: Visit) -> Attempt:
+    """The invigilator's first attempt at section 1, finished (first options chosen)."""
+    membership = _invigilator(visit).memberships.get()
+    assessment = Assessment.objects.get(code="new-invigilators-ice")
+    progress = training.progress_start(membership=membership, assessment=assessment)
+    training.declaration_accept(progress=progress)
+    item = progress.sections.get(section__number=1)
+    training.training_mark_read(section_progress=item)
+    for statement in item.section.statements.all():
+        item = training.statement_confirm(section_progress=item, statement=statement)
+    attempt = training.attempt_current(section_progress=item)
+    for question in item.section.questions.all():
+        training.answer_save(
+            attempt=attempt, question=question, option=question.options.first()
+        )
+    training.attempt_finish(attempt=attempt)
+    return attempt
+
+
+def training_staff_member_page(visit: Visit) -> None:
+    attempt = _finished_attempt(visit)
+    member = attempt.section_progress.progress.membership
+    visit.sign_in(visit.alice, f"/training/staff/{member.public_id}/")
+
+
+def training_staff_attempt_page(visit: Visit) -> None:
+    attempt = _finished_attempt(visit)
+    visit.sign_in(visit.alice, f"/training/staff/attempts/{attempt.public_id}/")
+
+
 def not_found_page(visit: Visit) -> None:
     visit.sign_in(visit.alice, f"/iamis/units/{uuid4()}/")
 
@@ -321,6 +352,8 @@ PAGES: dict[str, Callable[..., None]] = {
     "invite-form": invite_form_page,
     "training": training_page,
     "training-staff": training_staff_page,
+    "training-staff-member": training_staff_member_page,
+    "training-staff-attempt": training_staff_attempt_page,
     "moderation-workspace": moderation_workspace_page,
     "clerical-correction": clerical_correction_page,
     "moderator-report": moderator_report_page,

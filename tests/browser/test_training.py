@@ -16,10 +16,13 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from accounts import invites
+from accounts.models import AccessGrant, Membership
 from portal.celery import app
 from tests.accounts.mfa_helpers import give_authenticator
+from tests.factories import MembershipFactory, UserFactory
+from training import services
 from training.content import content_load
-from training.models import AcademicYear
+from training.models import AcademicYear, Answer
 
 from .test_invite_and_access import _sign_in
 
@@ -79,7 +82,9 @@ def test_an_invigilator_trains_fails_reattempts_passes_and_gets_a_certificate(
     totp = give_authenticator(iolo)
 
     _sign_in(page, base, "iolo@alice.example", totp.now(), "A-long-pass-phrase-2027")
-    # First sign-in: the Terms of Use before anything else.
+    # The Terms of Use come before the training (and only there).
+    expect(page.get_by_role("heading", name="Terms of Use")).to_have_count(0)
+    page.goto(f"{base}/training/")
     expect(page.get_by_role("heading", name="Terms of Use")).to_be_visible()
     page.get_by_label("Tick here to agree to the above terms").check()
     page.get_by_role("button", name="Submit").click()
@@ -87,7 +92,6 @@ def test_an_invigilator_trains_fails_reattempts_passes_and_gets_a_certificate(
         page.get_by_text("strongly advised to change your password").first
     ).to_be_visible()
 
-    page.goto(f"{base}/training/")
     row = page.locator("#assessment-basics")
     expect(row).to_contain_text("Not Started")
     expect(row).to_contain_text("0/1")
@@ -164,3 +168,45 @@ def test_an_invigilator_trains_fails_reattempts_passes_and_gets_a_certificate(
         "Passed"
     )
     officer.context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_back_to_an_earlier_question_shows_it_and_records_no_answer_nobody_chose(
+    live_server, page: Page, two_centres, media
+):
+    base = live_server.url
+    _start, _end, label = AcademicYear.bounds_for(timezone.localdate())
+    year = content_load(CONTENT, publish=True, year_label=label)
+    assessment = year.assessments.get(code="basics")
+    iolo = UserFactory(email="iolo@alice.example", first_name="Iolo")
+    membership = MembershipFactory(
+        user=iolo,
+        centre=two_centres.alice_centre,
+        account_type=Membership.AccountType.USER,
+    )
+    AccessGrant.objects.create(membership=membership, area=AccessGrant.Area.TRAINING)
+    services.roles_assign(membership=membership, role_codes=["new-invigilator"])
+    services.terms_accept(user=iolo)
+    progress = services.progress_start(membership=membership, assessment=assessment)
+    services.declaration_accept(progress=progress)
+    item = progress.sections.get()
+    services.training_mark_read(section_progress=item)
+    for statement in item.section.statements.all():
+        item = services.statement_confirm(section_progress=item, statement=statement)
+
+    _sign_in(page, base, "iolo@alice.example", give_authenticator(iolo).now())
+    page.goto(f"{base}/training/assessments/{assessment.public_id}/sections/1/")
+    page.get_by_role("link", name="Step 3: Assessment").click()
+    _answer(page, "Exam room")
+    page.get_by_role("button", name="Next Question").click()
+    expect(page.get_by_text("Question 2 of 3: Phones at desks?")).to_be_visible()
+
+    page.go_back()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Next Question").click()
+
+    chosen = {a.question.text: a.option.text for a in Answer.objects.all()}
+    assert chosen == {"Where are papers opened?": "Exam room"}
+    expect(page.get_by_text("Question 2 of 3: Phones at desks?")).to_be_visible()
+    expect(page.get_by_label("Never", exact=True)).not_to_be_checked()
+    expect(page.get_by_label("If off", exact=True)).not_to_be_checked()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from iamis.marks import marks_submit
 from iamis.models import ModeratorAllocation
 from sampling.models import SampleMember
-from tests.iamis.marking import NOT_MARKS
+from tests.factories import CandidateFactory, EntryFactory, UnitFactory
+from tests.iamis.marking import NOT_MARKS, fill
 
 from .helpers import moderated_sheet
 
@@ -71,17 +75,28 @@ def test_naming_candidates_and_a_band_together_is_refused(two_centres):
 
 
 def test_an_outcome_unit_takes_named_candidates_only(two_centres):
-    from sampling.services import sample_request_further
+    from sampling.services import sample_generate, sample_request_further
 
     moderated = moderated_sheet(two_centres)
-    moderated.unit.assessment = "outcomes"
-    moderated.unit.grade_scale = ["Distinction", "Merit", "Pass"]
-    moderated.unit.save()
+    # An outcome unit of its own: a submitted unit's grade scale cannot change.
+    unit: Any = UnitFactory(
+        assessment="outcomes", grade_scale=["Distinction", "Merit", "Pass"]
+    )
+    for number, grade in enumerate(["Merit", "Pass", "Distinction"], start=4301):
+        candidate = CandidateFactory(centre=moderated.centre, number=number)
+        fill(EntryFactory(candidate=candidate, unit=unit), grade, field="grade")
+    submission = marks_submit(
+        centre=moderated.centre, unit=unit, acting_user=two_centres.alice
+    )
+    sample = sample_generate(submission_id=submission.pk)
+    moderated.allocation.unit = unit
+    moderated.allocation.save()
+    moderated.unit = unit
 
     page = moderated.client().get(moderated.url("workspace")).content.decode()
     with pytest.raises(ValidationError):
         sample_request_further(
-            sample=moderated.sample,
+            sample=sample,
             acting_user=moderated.moderator,
             k=2,
             band=(0, 40),

@@ -7,6 +7,8 @@ The cutoff is read by the database's own clock, so past times are put in the dat
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,9 +22,15 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from common import db_rules
 from iamis.marks import mark_replace
-from iamis.models import Mark, MarkChange, Submission
+from iamis.models import Mark, MarkChange, Submission, Task, Unit
 from sampling.models import Sample
-from tests.factories import CandidateFactory, EntryFactory, UserFactory
+from tests.factories import (
+    CandidateFactory,
+    EntryFactory,
+    TaskFactory,
+    UnitFactory,
+    UserFactory,
+)
 from tests.sampling.sheets import ready_sample
 from uploads import services as upload_services
 from uploads.models import EvidenceFile, Kind
@@ -141,6 +149,113 @@ def test_the_approved_change_path_may_change_the_mark_it_names_and_no_other(subm
 def test_declaring_a_change_outside_a_transaction_is_an_error():
     with pytest.raises(RuntimeError):
         db_rules.declare(db_rules.LOCKED_MARK_CHANGE, "1")
+
+
+# --- What a unit's marks mean --------------------------------------------------------------
+
+
+def test_a_units_tasks_cannot_change_once_a_mark_for_it_is_submitted(submitted):
+    unit = submitted.unit
+    task = unit.tasks.get()
+
+    def orm_save() -> None:
+        fresh = Task.objects.get(pk=task.pk)
+        fresh.max_mark = 20
+        fresh.save()
+
+    attempts = {
+        "save": orm_save,
+        "update": lambda: Task.objects.filter(pk=task.pk).update(max_mark=20),
+        "raw": raw("UPDATE iamis_task SET max_mark = 20 WHERE id = %s", task.pk),
+        "renumber": lambda: Task.objects.filter(pk=task.pk).update(number=2),
+        "move": lambda: Task.objects.filter(pk=task.pk).update(unit=UnitFactory()),
+        "add": lambda: Task.objects.create(
+            unit=unit, number=2, name="Task 2", max_mark=10
+        ),
+        "add into": lambda: Task.objects.filter(
+            pk=TaskFactory(unit=UnitFactory()).pk
+        ).update(unit=unit),
+        "remove": lambda: Task.objects.filter(pk=task.pk).delete(),
+        "raw remove": raw("DELETE FROM iamis_task WHERE id = %s", task.pk),
+    }
+
+    outcome = {name: refused(attempt) for name, attempt in attempts.items()}
+
+    assert outcome == dict.fromkeys(attempts, True)
+    assert list(unit.tasks.values_list("number", "max_mark")) == [(1, 40)]
+
+
+def test_a_task_may_be_renamed_after_submission(submitted):
+    task = submitted.unit.tasks.get()
+
+    assert not refused(lambda: Task.objects.filter(pk=task.pk).update(name="Essay"))
+
+
+def test_a_units_grade_scale_cannot_change_once_a_mark_for_it_is_submitted(submitted):
+    unit = submitted.unit
+    attempts = {
+        "update": lambda: Unit.objects.filter(pk=unit.pk).update(
+            grade_scale=["Pass", "Fail"]
+        ),
+        "raw": raw(
+            "UPDATE iamis_unit SET grade_scale = '[\"Pass\"]' WHERE id = %s", unit.pk
+        ),
+        "outcomes": lambda: Unit.objects.filter(pk=unit.pk).update(
+            assessment=Unit.Assessment.OUTCOMES, grade_scale=["Pass"]
+        ),
+    }
+
+    outcome = {name: refused(attempt) for name, attempt in attempts.items()}
+
+    assert outcome == dict.fromkeys(attempts, True)
+    assert not refused(
+        lambda: Unit.objects.filter(pk=unit.pk).update(title="Renamed unit")
+    )
+
+
+def test_a_maximum_cannot_be_lowered_below_a_saved_mark(submitted):
+    unit = UnitFactory()
+    task = TaskFactory(unit=unit, number=1, max_mark=40)
+    Mark.objects.create(
+        entry=EntryFactory(
+            candidate=CandidateFactory(centre=submitted.centre, number=9874), unit=unit
+        ),
+        centre=submitted.centre,
+        unit=unit,
+        task_marks={"1": 31},
+        total=31,
+    )
+
+    assert refused(lambda: Task.objects.filter(pk=task.pk).update(max_mark=30))
+    assert refused(raw("UPDATE iamis_task SET max_mark = 20 WHERE id = %s", task.pk))
+    assert not refused(lambda: Task.objects.filter(pk=task.pk).update(max_mark=31))
+    assert not refused(lambda: Task.objects.filter(pk=task.pk).update(max_mark=60))
+
+
+def test_a_unit_with_no_submitted_mark_may_change_its_tasks_and_grade_scale(
+    submitted,
+):
+    # The unit has a mark saved, but none submitted.
+    unit = UnitFactory()
+    task = TaskFactory(unit=unit, number=1, max_mark=40)
+    Mark.objects.create(
+        entry=EntryFactory(
+            candidate=CandidateFactory(centre=submitted.centre, number=9875), unit=unit
+        ),
+        centre=submitted.centre,
+        unit=unit,
+        task_marks={"1": 3},
+        total=3,
+    )
+
+    assert not refused(lambda: Task.objects.filter(pk=task.pk).update(max_mark=50))
+    assert not refused(
+        lambda: Task.objects.create(unit=unit, number=2, name="Task 2", max_mark=5)
+    )
+    assert not refused(lambda: Task.objects.filter(pk=task.pk).delete())
+    assert not refused(
+        lambda: Unit.objects.filter(pk=unit.pk).update(grade_scale=["Pass"])
+    )
 
 
 # --- Audit events ------------------------------------------------------------------------
@@ -358,3 +473,68 @@ def test_the_delete_service_says_why_when_the_database_refuses(evidence, two_cen
 
     assert "can no longer be deleted" in refusal.value.messages[0]
     assert EvidenceFile.objects.get(pk=evidence.pk).deleted_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("change", ["max_mark", "grade_scale"])
+def test_a_change_racing_a_submission_waits_for_it_and_is_refused(two_centres, change):
+    unit = two_centres.alice_unit
+    entry = two_centres.alice_candidate.entries.get(unit=unit)
+    mark = Mark.objects.create(
+        entry=entry,
+        centre=entry.centre,
+        unit=unit,
+        task_marks={"1": 20},
+        total=20,
+        is_complete=True,
+    )
+    held, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def submitting() -> None:
+        # What marks_submit does, held open until the change has been tried.
+        try:
+            with transaction.atomic():
+                submission = Submission.objects.create(
+                    centre=entry.centre,
+                    unit=unit,
+                    submitted_by=two_centres.alice,
+                    mark_count=1,
+                )
+                Mark.objects.filter(pk=mark.pk).update(
+                    submission=submission, is_locked=True
+                )
+                held.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def changing() -> None:
+        held.wait(timeout=10)
+        try:
+            with transaction.atomic():
+                if change == "max_mark":
+                    Task.objects.filter(unit=unit).update(max_mark=10)
+                else:
+                    Unit.objects.filter(pk=unit.pk).update(grade_scale=["Pass"])
+            outcome["change"] = "made"
+        except IntegrityError:
+            outcome["change"] = "refused"
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(job,))
+        for job in (submitting, changing)
+    ]
+    for thread in threads:
+        thread.start()
+    held.wait(timeout=10)
+    threads[1].join(timeout=1)  # the change waits for the submission...
+    waited = threads[1].is_alive()
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert waited
+    assert outcome == {"change": "refused"}  # ...and then sees its submitted mark

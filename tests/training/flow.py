@@ -29,7 +29,7 @@ def do_steps_1_and_2(client, assessment: Assessment, section_no: int) -> None:
 def answer_all(client, assessment: Assessment, section_no: int, *, wrong: set[int]):
     """Answer the open attempt's questions in order (questions numbered in `wrong` get a
     wrong option), then Finish. Returns the Finish response."""
-    page = client.get(url("questions", assessment, section_no))
+    page = client.get(url("questions", assessment, section_no), follow=True)
     attempt = page.context["attempt"]
     for position, question_id in enumerate(attempt.question_ids):
         question = Question.objects.get(pk=question_id)
@@ -37,9 +37,8 @@ def answer_all(client, assessment: Assessment, section_no: int, *, wrong: set[in
         chosen = next(o for o in options if o.is_correct != (question.number in wrong))
         action = "finish" if position == len(attempt.question_ids) - 1 else "next"
         response = client.post(
-            url("questions", assessment, section_no),
+            url("question", assessment, section_no, position + 1),
             {
-                "position": position,
                 "question": question.pk,
                 "option": chosen.pk,
                 "action": action,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from training import services
-from training.models import Attempt, Certificate, SectionProgress
+from training.models import Attempt, Certificate, Question, SectionProgress
 
 from .flow import answer_all, declare, do_steps_1_and_2, url
 
@@ -39,7 +39,7 @@ def test_a_wrong_answer_fails_and_the_reattempt_asks_only_the_wrong_ones(ready, 
     assert section.questions.get(number=1).reference_title not in body
 
     client.post(finished["Location"])  # Re-attempt
-    page = client.get(url("questions", unit1, 1))
+    page = client.get(url("questions", unit1, 1), follow=True)
     second = page.context["attempt"]
     assert second.number == 2
     assert second.question_ids == list(
@@ -53,23 +53,24 @@ def test_a_wrong_answer_fails_and_the_reattempt_asks_only_the_wrong_ones(ready, 
 
 def test_save_progress_and_exit_resumes_where_the_person_left(ready, unit1):
     client = ready.client
-    page = client.get(url("questions", unit1, 1))
+    page = client.get(url("questions", unit1, 1), follow=True)
     attempt = page.context["attempt"]
     first = attempt.question_ids[0]
     from training.models import Question
 
     option = Question.objects.get(pk=first).options.first()
     client.post(
-        url("questions", unit1, 1),
-        {"position": 0, "question": first, "option": option.pk, "action": "next"},
+        url("question", unit1, 1, 1),
+        {"question": first, "option": option.pk, "action": "next"},
     )
     client.post(
-        url("questions", unit1, 1),
-        {"position": 1, "question": attempt.question_ids[1], "action": "exit"},
+        url("question", unit1, 1, 2),
+        {"question": attempt.question_ids[1], "action": "exit"},
     )
 
-    resumed = client.get(url("questions", unit1, 1))
+    resumed = client.get(url("questions", unit1, 1), follow=True)
 
+    assert resumed.redirect_chain == [(url("question", unit1, 1, 2), 302)]
     assert resumed.context["position"] == 1
     assert resumed.context["attempt"].pk == attempt.pk
     answered = dict(resumed.context["questions"])
@@ -78,10 +79,10 @@ def test_save_progress_and_exit_resumes_where_the_person_left(ready, unit1):
 
 
 def test_finish_with_questions_unanswered_is_refused(ready, unit1):
-    attempt = ready.client.get(url("questions", unit1, 1)).context["attempt"]
+    attempt = ready.client.get(url("question", unit1, 1, 1)).context["attempt"]
     response = ready.client.post(
-        url("questions", unit1, 1),
-        {"position": 0, "question": attempt.question_ids[0], "action": "finish"},
+        url("question", unit1, 1, 1),
+        {"question": attempt.question_ids[0], "action": "finish"},
     )
 
     assert response.status_code == 400
@@ -146,3 +147,29 @@ def test_passing_every_section_issues_a_certificate_naming_the_person(
     listing = client.get(reverse("training:assessments")).content.decode()
     assert "Passed" in listing
     assert "3/3" in listing
+
+
+def test_each_question_has_its_own_address_and_the_browser_keeps_no_choice(
+    ready, unit1
+):
+    client = ready.client
+    attempt = client.get(url("questions", unit1, 1), follow=True).context["attempt"]
+
+    second = client.get(url("question", unit1, 1, 2))
+    beyond = client.get(url("question", unit1, 1, 99))
+
+    assert second.context["question"].pk == attempt.question_ids[1]
+    assert 'autocomplete="off"' in second.content.decode()
+    assert beyond["Location"] == url("question", unit1, 1, 1)
+
+
+def test_a_question_removed_from_the_section_sends_to_one_still_there(ready, unit1):
+    client = ready.client
+    attempt = client.get(url("questions", unit1, 1), follow=True).context["attempt"]
+    Attempt.objects.filter(pk=attempt.pk).update(position=3)
+    Question.objects.filter(pk=attempt.question_ids[3]).delete()
+
+    resumed = client.get(url("questions", unit1, 1), follow=True)
+
+    assert resumed.status_code == 200
+    assert resumed.redirect_chain[-1][0] == url("question", unit1, 1, 3)

@@ -1,4 +1,4 @@
-"""Staff accounts: invited with a centre role, the Terms of Use before anything else."""
+"""Staff accounts: invited with a centre role; the Terms of Use before the training."""
 
 from __future__ import annotations
 
@@ -14,13 +14,35 @@ from .conftest import staff_member
 pytestmark = pytest.mark.django_db
 
 
-def test_a_staff_member_is_sent_to_the_terms_before_anything_else(two_centres, year):
+def test_the_terms_are_asked_for_on_training_pages(two_centres, unit1):
     staff = staff_member(two_centres.alice_centre, accept_terms=False)
 
-    for path in ("/", reverse("training:assessments"), "/iamis/"):
+    page = staff.client.get(reverse("training:assessments"))
+    post = staff.client.post(
+        reverse("training:sections", args=[unit1.public_id]), {"confirm": "1"}
+    )
+    htmx = staff.client.get(
+        reverse("training:assessments"), headers={"HX-Request": "true"}
+    )
+
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("training:terms"))
+    assert post["Location"].startswith(reverse("training:terms"))
+    assert htmx["HX-Redirect"].startswith(reverse("training:terms"))
+
+
+def test_a_teacher_with_a_training_role_uses_iamis_without_accepting_the_terms(
+    two_centres, year
+):
+    staff = staff_member(two_centres.alice_centre, accept_terms=False)
+    AccessGrant.objects.create(membership=staff.membership, area=AccessGrant.Area.IAMIS)
+
+    for path in ("/", "/iamis/", reverse("accounts:profile")):
         response = staff.client.get(path)
-        assert response.status_code == 302, path
-        assert response["Location"].startswith(reverse("training:terms"))
+        assert response.status_code == 200, path
+    htmx = staff.client.get("/", headers={"HX-Request": "true"})
+    assert "HX-Redirect" not in htmx
+    assert not TermsAcceptance.objects.filter(user=staff.user).exists()
 
 
 def test_accepting_the_terms_records_when_and_urges_a_new_password(two_centres, year):
