@@ -112,6 +112,23 @@ def access_unit(*, membership: Membership, unit_id: UUID) -> Unit:
     return get_object_or_404(units_for_member(membership=membership), public_id=unit_id)
 
 
+def access_member_entry(
+    *, membership: Membership, unit_id: UUID, candidate_no: int
+) -> Entry:
+    """One candidate's entry on a unit this member may open, with its unit, candidate
+    and mark, in one query (a mark save needs no more); 404 as `access_unit` would be."""
+    units = Unit.objects.filter(public_id=unit_id)
+    limit = _unit_limit(membership)
+    if limit is not None:
+        units = units.filter(limit)
+    return get_object_or_404(
+        Entry.objects.select_related("candidate", "unit", "mark"),
+        centre=membership.centre,
+        candidate__number=candidate_no,
+        unit__in=units,
+    )
+
+
 def access_candidate(*, membership: Membership, candidate_no: int) -> Candidate:
     """A candidate of the centre; for a limited account, one entered for its units."""
     candidates = Candidate.objects.filter(centre=membership.centre)

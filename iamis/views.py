@@ -321,10 +321,10 @@ def mark_cell(request: CentreRequest, unit_id: UUID, candidate_no: int) -> HttpR
     X-Mark-Version and whether the row is now complete (X-Row-Complete), so it can keep
     the page's done/left counter without the server counting the sheet.
     """
-    unit = selectors.access_unit(membership=request.membership, unit_id=unit_id)
-    entry = selectors.access_entry(
-        centre=request.centre, unit=unit, candidate_no=candidate_no
+    entry = selectors.access_member_entry(
+        membership=request.membership, unit_id=unit_id, candidate_no=candidate_no
     )
+    unit = entry.unit
     tasks = list(unit.tasks.all())
     prefix = cell_url_prefix(unit)
     before = getattr(entry, "mark", None)

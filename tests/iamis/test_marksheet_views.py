@@ -648,3 +648,37 @@ def test_the_marksheet_links_to_the_moderators_report_once_the_centre_may_see_it
     assert link not in before
     assert link in after
     assert report.pk
+
+
+def test_a_mark_save_takes_the_same_few_queries_whatever_the_sheet_size(
+    alice_client, sheet, two_centres
+):
+    unit, entries = sheet
+    fill(entries[1], "20")
+
+    def queries_for_a_save(number: int, value: str) -> list[str]:
+        version = Mark.objects.get(entry__unit=unit, entry__candidate__number=number)
+        with CaptureQueriesContext(connection) as captured:
+            response = alice_client.post(
+                _cell_url(unit, number),
+                {"field": "task-1", "value": value, "version": version.version},
+                headers={"HX-Request": "true"},
+            )
+        assert response["X-Mark-Outcome"] == "saved"
+        # Savepoints are the test's transaction (BEGIN and COMMIT in production).
+        return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
+
+    small = queries_for_a_save(1002, "21")
+    for number in range(1100, 1400):
+        EntryFactory(
+            candidate=CandidateFactory(centre=two_centres.alice_centre, number=number),
+            unit=unit,
+        )
+    large = queries_for_a_save(1002, "22")
+
+    assert len(small) == len(large), large
+    # Session, user, membership and grants; the entry with its unit (access checked);
+    # the tasks; the locked mark, its update and its history row; the session's save.
+    # Nothing counts the sheet.
+    assert len(large) == 10, "\n".join(large)
+    assert not any("COUNT(" in sql for sql in large), large
