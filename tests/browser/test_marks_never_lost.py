@@ -11,15 +11,13 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from datetime import date
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from iamis.models import Candidate, Entry, Mark, MarkChange, Unit
+from iamis.models import Entry, Mark, MarkChange, Unit
 from tests.accounts.mfa_helpers import give_authenticator
-from tests.factories import TaskFactory, UnitFactory
-from tests.iamis.marking import fill
+from tests.iamis.marking import bulk_sheet, fill
 
 from .test_invite_and_access import _sign_in
 
@@ -39,23 +37,9 @@ RETRY_IF_OFFERED = """() => {
 
 
 def _sheet(centre, *, candidates: int, tasks: int = 1, initials: bool = False) -> Unit:
-    unit = UnitFactory(code="3990U1", title="Never Lost", initials_required=initials)
-    for number in range(1, tasks + 1):
-        TaskFactory(unit=unit, number=number, max_mark=40)
-    made = Candidate.objects.bulk_create(
-        Candidate(
-            centre=centre,
-            number=3000 + i,
-            surname=f"Lost{i:04d}",
-            forename="Sam",
-            date_of_birth=date(2010, 9, 1),
-        )
-        for i in range(candidates)
+    return bulk_sheet(
+        centre, candidates=candidates, first=3000, tasks=tasks, initials=initials
     )
-    Entry.objects.bulk_create(
-        Entry(centre=centre, candidate=candidate, unit=unit) for candidate in made
-    )
-    return unit
 
 
 def _open(page: Page, base: str, two_centres, unit: Unit, query: str = "") -> None:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from iamis.models import Mark
 from tests.factories import CandidateFactory, EntryFactory, UnitFactory
 
-from .marking import NOT_MARKS, fill
+from .marking import NOT_MARKS, bulk_sheet, fill
 
 
 def _sheet_url(unit, **query):
@@ -477,36 +477,12 @@ def test_a_submitted_sheet_shows_no_entry_controls_or_reminders(
     assert "A for absent" not in response.text
 
 
-def _big_sheet(centre, *, candidates: int, tasks: int):
-    """A unit of `candidates` entries with `tasks` tasks and initials, made in bulk."""
-    from datetime import date
-
-    from iamis.models import Candidate, Entry
-    from tests.factories import TaskFactory
-
-    unit = UnitFactory(code="3999U9", title="Big", initials_required=True)
-    for number in range(1, tasks + 1):
-        TaskFactory(unit=unit, number=number, max_mark=40)
-    made = Candidate.objects.bulk_create(
-        Candidate(
-            centre=centre,
-            number=5000 + i,
-            surname=f"Big{i:04d}",
-            forename="Sam",
-            date_of_birth=date(2010, 9, 1),
-        )
-        for i in range(candidates)
-    )
-    Entry.objects.bulk_create(
-        Entry(centre=centre, candidate=candidate, unit=unit) for candidate in made
-    )
-    return unit
-
-
 def test_the_no_javascript_form_saves_a_page_of_2000_candidates_with_six_tasks(
     alice_client, two_centres
 ):
-    unit = _big_sheet(two_centres.alice_centre, candidates=2000, tasks=6)
+    unit = bulk_sheet(
+        two_centres.alice_centre, candidates=2000, first=5000, tasks=6, initials=True
+    )
     # The whole page is posted, as a browser does: every cell, most of them unchanged.
     numbers = [str(number) for number in range(5000, 7000)]
     form: dict[str, list[str] | str] = {"candidate": numbers, "save": "1"}
