@@ -77,7 +77,8 @@ TOPICS: tuple[Topic, ...] = (
             _("Upload work only once marks are submitted and the sample is ready."),
             _(
                 "Any type of file is accepted, up to 1 GB each. A wrong file can be "
-                "deleted until the unit's deadline."
+                "deleted until the date shown beside it: by default 14 days after the "
+                "marks were first submitted."
             ),
         ),
     ),

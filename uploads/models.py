@@ -121,10 +121,6 @@ class EvidenceFile(models.Model):
         return f"{self.original_name} ({self.kind}, {self.size} bytes)"
 
     @property
-    def size_mb(self) -> float:
-        return self.size / 1_000_000
-
-    @property
     def is_clean(self) -> bool:
         return self.scan_status == ScanStatus.CLEAN
 

@@ -364,3 +364,27 @@ def test_past_the_cutoff_an_infected_file_asks_for_a_clean_copy_and_the_board(
 
     assert "Upload a clean copy and contact the board." in page.content.decode()
     assert _delete(sample, evidence) not in page.content.decode()
+
+
+def test_file_sizes_are_written_one_way_for_the_centre_and_the_moderator(
+    alice_client, two_centres
+):
+    from django.template.defaultfilters import filesizeformat
+
+    sample, evidence = _uploaded(alice_client, two_centres, data=b"w" * 2900)
+
+    page = alice_client.get(reverse("sampling:samples", args=[sample.unit.public_id]))
+
+    # The moderator's workspace writes sizes with filesizeformat: the centre now does too.
+    assert f"{filesizeformat(evidence.size)}, uploaded by" in page.content.decode()
+    assert " MB, uploaded by" not in page.content.decode()
+
+
+def test_each_file_says_until_when_it_can_be_deleted(alice_client, two_centres):
+    sample, _evidence = _uploaded(alice_client, two_centres)
+    submitted = sample.submission.submitted_at
+    last_day = timezone.localtime(submitted + timedelta(days=14), LONDON).date()
+
+    page = alice_client.get(reverse("sampling:samples", args=[sample.unit.public_id]))
+
+    assert f"Can be deleted until {last_day:%d/%m/%Y}." in page.content.decode()
