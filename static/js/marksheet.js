@@ -463,10 +463,12 @@
   // on elsewhere since the save went off (the row still shows and announces it).
   function afterAnswer(row, item, outcome, hadFocus) {
     if (outcome === "saved") {
-      if (hadFocus || document.activeElement !== document.body) return;
+      var active = document.activeElement;
+      if (active && active !== document.body) return;
       // The focused control (a confirm button) went with the old row: carry on below.
       var here = row.querySelector('[data-column="' + item.field + '"]');
       if (here && item.confirm) moveDown(here, false);
+      else if (here && hadFocus) here.focus();
       return;
     }
     if (typedElsewhereSince(row, sentAt[item.no] || 0)) return;
@@ -518,6 +520,7 @@
 
   function moveDown(input, saveAtEnd) {
     var inputs = columnInputs(input.getAttribute("data-column"));
+    if (inputs.indexOf(input) === -1) return null; // a row redrawn meanwhile
     var next = inputs[inputs.indexOf(input) + 1];
     if (next) {
       next.focus();
@@ -666,7 +669,13 @@
     if (!input) return;
     if (action === "confirm-absent") {
       enqueue(input, { value: "A", confirm: true });
-      window.setTimeout(function () { moveDown(input, false); }, 0);
+      // Move on while the row saves, unless its answer came first and already did.
+      window.setTimeout(function () {
+        var current = document.getElementById(input.id);
+        var active = document.activeElement;
+        var stillHere = !active || active === document.body || button.contains(active);
+        if (current && stillHere) moveDown(current, false);
+      }, 0);
     } else if (action === "use-mine") {
       input.value = button.getAttribute("data-value");
       enqueue(input, { confirm: false });
