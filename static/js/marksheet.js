@@ -142,13 +142,18 @@
     return null;
   }
 
+  // What a mark not yet answered says: waiting to retry once a save has failed.
+  function pendingState(item) {
+    return problem && inFlight[item.no] !== item.id ? "queued" : "saving";
+  }
+
   // A queued mark shows its value and where it stands, even after a reload.
   function showQueued(item) {
     var input = cellInput(item.no, item.field);
     if (!input || latestFor(item.no, item.field) !== item) return;
     if (input.value !== item.value && !item.confirm) input.value = item.value;
     input.setAttribute("data-sent", input.value);
-    setState(input, inFlight[item.no] === item.id ? "saving" : (problem ? "queued" : "saving"));
+    setState(input, pendingState(item));
   }
 
   // --- The banner, the counter and the Submit button --------------------------------------
@@ -418,7 +423,7 @@
       if (pending) {
         if (!pending.confirm) input.value = pending.value;
         input.setAttribute("data-sent", input.value);
-        setState(input, inFlight[item.no] === pending.id ? "saving" : problem ? "queued" : "saving");
+        setState(input, pendingState(pending));
       } else if (refused[input.id] !== undefined && input.getAttribute("aria-invalid") !== "true") {
         // Refused earlier and not corrected: another cell's save must not hide that.
         input.value = refused[input.id].value;
@@ -503,7 +508,7 @@
     if (!options.confirm) input.setAttribute("data-sent", item.value);
     queue.push(item);
     persist();
-    setState(input, problem ? "queued" : "saving");
+    setState(input, pendingState(item));
     updateBanner();
     pump();
   }
