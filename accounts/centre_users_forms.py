@@ -112,6 +112,12 @@ class InviteUserForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Offered only once the address turns out to have an invite waiting.
+    replace_pending = forms.BooleanField(
+        label=_("Replace the waiting invite with these details"),
+        help_text=_("Its link stops working and a new invite is sent."),
+        required=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,67 +133,19 @@ class InviteUserForm(forms.Form):
         ]
 
 
-class UnitChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.code} {obj.title}"
+class PasswordConfirmationForm(forms.Form):
+    """A change an admin confirms with their own password, checked as at sign-in."""
 
-
-class MemberAccessForm(forms.Form):
-    """A User account's areas and IAMIS limit, confirmed with the admin's own password."""
-
-    areas = forms.MultipleChoiceField(
-        label=_("Access"),
-        choices=[(area, Area(area).label) for area in AREA_DESCRIPTIONS],
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    iamis_qualifications = forms.ModelMultipleChoiceField(
-        label=_("IAMIS qualifications"),
-        queryset=Qualification.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    iamis_units = UnitChoiceField(
-        label=_("IAMIS units"),
-        queryset=Unit.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
     password = forms.CharField(
         label=_("Your current password"),
-        help_text=_("You are asked for your password again before access is changed."),
+        help_text=_("You are asked for your password again to confirm this."),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(
-        self, *args: Any, request: HttpRequest, membership: Membership, **kwargs: Any
-    ) -> None:
-        kwargs.setdefault(
-            "initial",
-            {
-                "areas": [grant.area for grant in membership.grants.all()],
-                "iamis_qualifications": list(membership.iamis_qualifications.all()),
-                "iamis_units": list(membership.iamis_units.all()),
-            },
-        )
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
-        centre = membership.centre
-        qualifications = cast(
-            forms.ModelMultipleChoiceField, self.fields["iamis_qualifications"]
-        )
-        units = cast(forms.ModelMultipleChoiceField, self.fields["iamis_units"])
-        qualifications.queryset = iamis_qualification_choices(
-            centre=centre, membership=membership
-        )
-        units.queryset = iamis_unit_choices(centre=centre, membership=membership)
-
-    def area_options(self) -> list[tuple[BoundWidget, Promise]]:
-        return [
-            (checkbox, AREA_DESCRIPTIONS[checkbox.data["value"]])
-            for checkbox in self["areas"]
-        ]
 
     def clean_password(self) -> str:
         # Through django-axes, as at sign-in, so this prompt cannot be used to guess the
@@ -211,3 +169,64 @@ class MemberAccessForm(forms.Form):
                 code="password_incorrect",
             )
         return password
+
+
+class UnitChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} {obj.title}"
+
+
+class MemberAccessForm(PasswordConfirmationForm):
+    """A User account's areas and IAMIS limit, confirmed with the admin's own password."""
+
+    field_order = ["areas", "iamis_qualifications", "iamis_units", "password"]
+
+    areas = forms.MultipleChoiceField(
+        label=_("Access"),
+        choices=[(area, Area(area).label) for area in AREA_DESCRIPTIONS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    iamis_qualifications = forms.ModelMultipleChoiceField(
+        label=_("IAMIS qualifications"),
+        queryset=Qualification.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    iamis_units = UnitChoiceField(
+        label=_("IAMIS units"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self, *args: Any, request: HttpRequest, membership: Membership, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "areas": [grant.area for grant in membership.grants.all()],
+                "iamis_qualifications": list(membership.iamis_qualifications.all()),
+                "iamis_units": list(membership.iamis_units.all()),
+            },
+        )
+        super().__init__(*args, request=request, **kwargs)
+        self.fields["password"].help_text = _(
+            "You are asked for your password again before access is changed."
+        )
+        centre = membership.centre
+        qualifications = cast(
+            forms.ModelMultipleChoiceField, self.fields["iamis_qualifications"]
+        )
+        units = cast(forms.ModelMultipleChoiceField, self.fields["iamis_units"])
+        qualifications.queryset = iamis_qualification_choices(
+            centre=centre, membership=membership
+        )
+        units.queryset = iamis_unit_choices(centre=centre, membership=membership)
+
+    def area_options(self) -> list[tuple[BoundWidget, Promise]]:
+        return [
+            (checkbox, AREA_DESCRIPTIONS[checkbox.data["value"]])
+            for checkbox in self["areas"]
+        ]

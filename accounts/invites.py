@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -69,6 +70,37 @@ def _issue_token(invite: Invite) -> str:
     return token
 
 
+def pending_invite(*, centre: Centre, email: str) -> Invite | None:
+    """The invite to `email` at the centre that can still be accepted, if any."""
+    return (
+        Invite.objects.filter(
+            centre=centre,
+            email__iexact=email.strip(),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-sent_at")
+        .first()
+    )
+
+
+def _refuse_pending(invite: Invite) -> None:
+    raise ValidationError(
+        _(
+            "An invite to %(email)s is already waiting: for %(name)s, sent on "
+            "%(date)s. Tick “Replace the waiting invite” to send these details "
+            "instead, or use Resend invite on Centre Users to send the same one again."
+        )
+        % {
+            "email": invite.email,
+            "name": f"{invite.first_name} {invite.last_name}".strip(),
+            "date": date_format(timezone.localtime(invite.sent_at), "j F Y"),
+        },
+        code="pending_invite",
+    )
+
+
 @sensitive_variables()
 def invite_send(
     *,
@@ -81,11 +113,14 @@ def invite_send(
     invited_by: User | None,
     request: HttpRequest | None = None,
     staff_roles: list[str] | None = None,
+    replace_pending: bool = False,
 ) -> SentInvite:
     """Invite someone to the centre and e-mail them the link.
 
-    Refused when they are already an active member; an earlier unused invite for the same
-    address at this centre is revoked, so only the newest link works.
+    Refused when they are already an active member, and when an invite to the address is
+    still waiting unless `replace_pending` says to replace it (its details are never
+    overwritten unasked). Earlier unused invites for the address are revoked, so only the
+    newest link works.
     """
     email = email.strip().lower()
     if Membership.objects.filter(
@@ -94,6 +129,9 @@ def invite_send(
         raise ValidationError(
             _("%(email)s already has an account at this centre.") % {"email": email}
         )
+    waiting = pending_invite(centre=centre, email=email)
+    if waiting is not None and not replace_pending:
+        _refuse_pending(waiting)
     with transaction.atomic():
         now = timezone.now()
         Invite.objects.filter(

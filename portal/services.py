@@ -366,6 +366,8 @@ def exams_officer_change_confirm(
             account_type=Membership.AccountType.EXAMS_OFFICER,
             invited_by=acting_user,
             request=request,
+            # The board's decision stands over an invite the centre had sent.
+            replace_pending=True,
         )
         _mark_confirmed(locked, acting_user, request, invite=str(sent.invite.public_id))
     return sent.invite

@@ -149,9 +149,10 @@ ROUTES: dict[str, Route] = {
     "accounts:centre_users": Route(P.CENTRE_ADMIN, get=200),
     "accounts:invite_user": Route(P.CENTRE_ADMIN, get=200, post=200),
     "accounts:invite_resend": Route(P.CENTRE_ADMIN, post=302),
-    "accounts:invite_revoke": Route(P.CENTRE_ADMIN, post=302),
+    # Revoke and remove ask for the admin's password: an empty post shows the page again.
+    "accounts:invite_revoke": Route(P.CENTRE_ADMIN, get=200, post=200),
     "accounts:member_access": Route(P.CENTRE_ADMIN, get=200, post=200),
-    "accounts:member_remove": Route(P.CENTRE_ADMIN, get=200, post=302),
+    "accounts:member_remove": Route(P.CENTRE_ADMIN, get=200, post=200),
     "accounts:centre_audit": Route(P.CENTRE_ADMIN, get=200),
     # --- Your profile (any signed-in person, about themselves only) -------------------
     "accounts:profile": Route(P.SIGNED_IN, get=200, post=200),

@@ -29,6 +29,7 @@ from accounts.centre_users_forms import (
     CentreUserFilterForm,
     InviteUserForm,
     MemberAccessForm,
+    PasswordConfirmationForm,
 )
 from accounts.models import AccessGrant
 from audit.selectors import centre_events
@@ -80,6 +81,8 @@ def centre_users(request: HtmxCentreRequest) -> HttpResponse:
 @centre_admin_required
 def invite_user(request: CentreRequest) -> HttpResponse:
     form = InviteUserForm(request.POST if request.method == "POST" else None)
+    # The replace box shows once it is needed, and stays if ticked and the form fails.
+    offer_replace = bool(form.is_bound and form.data.get("replace_pending"))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -93,17 +96,23 @@ def invite_user(request: CentreRequest) -> HttpResponse:
                 invited_by=request.user,
                 request=request,
                 staff_roles=data.get("staff_roles") or [],
+                replace_pending=data["replace_pending"],
             )
         except ValidationError as error:
-            # invite_send refuses only for the address (already a member here).
+            # invite_send refuses only for the address: a member here, or an invite waiting.
             form.add_error("email", error)
+            offer_replace = error.code == "pending_invite"
         else:
             messages.success(
                 request,
                 _("Invite sent to %(email)s.") % {"email": sent.invite.email},
             )
             return redirect("accounts:centre_users")
-    return render(request, "accounts/centre_users/invite.html", {"form": form})
+    return render(
+        request,
+        "accounts/centre_users/invite.html",
+        {"form": form, "offer_replace": offer_replace},
+    )
 
 
 @require_POST
@@ -123,20 +132,31 @@ def invite_resend(request: CentreRequest, invite_id: UUID) -> HttpResponse:
     return redirect("accounts:centre_users")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @centre_admin_required
 def invite_revoke(request: CentreRequest, invite_id: UUID) -> HttpResponse:
     invite = selectors.access_invite(centre=request.centre, invite_id=invite_id)
-    try:
-        invites.invite_revoke(invite=invite, acting_user=request.user, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("The invite for %(email)s was revoked.") % {"email": invite.email},
-        )
-    return redirect("accounts:centre_users")
+    form = PasswordConfirmationForm(
+        request.POST if request.method == "POST" else None, request=request
+    )
+    if form.is_valid():
+        try:
+            invites.invite_revoke(
+                invite=invite, acting_user=request.user, request=request
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The invite for %(email)s was revoked.") % {"email": invite.email},
+            )
+        return redirect("accounts:centre_users")
+    return render(
+        request,
+        "accounts/centre_users/revoke.html",
+        {"invite": invite, "form": form},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -189,7 +209,10 @@ def member_access(request: CentreRequest, member_id: UUID) -> HttpResponse:
 @centre_admin_required
 def member_remove(request: CentreRequest, member_id: UUID) -> HttpResponse:
     member = selectors.access_membership(centre=request.centre, member_id=member_id)
-    if request.method == "POST":
+    form = PasswordConfirmationForm(
+        request.POST if request.method == "POST" else None, request=request
+    )
+    if form.is_valid():
         try:
             services.member_remove(
                 centre=request.centre,
@@ -212,7 +235,7 @@ def member_remove(request: CentreRequest, member_id: UUID) -> HttpResponse:
     return render(
         request,
         "accounts/centre_users/remove.html",
-        {"member": member, "refusal": refusal},
+        {"member": member, "refusal": refusal, "form": form},
     )
 
 

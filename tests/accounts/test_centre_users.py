@@ -17,11 +17,13 @@ from django.utils import timezone
 from accounts.models import Invite, Membership
 from audit.models import AuditEvent
 from audit.services import audit_record
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 LIST = reverse("accounts:centre_users")
 INVITE = reverse("accounts:invite_user")
 AUDIT = reverse("accounts:centre_audit")
+# The admin's own password, asked for again before an invite is revoked.
+CONFIRMED = {"password": PASSWORD}
 
 
 def _resend(invite: Invite) -> str:
@@ -417,7 +419,7 @@ def test_revoking_an_invite_stops_its_link_and_takes_it_off_the_list(
 ):
     invite = two_centres.alice_invite
 
-    response = alice_client.post(_revoke(invite), follow=True)
+    response = alice_client.post(_revoke(invite), CONFIRMED, follow=True)
 
     assert "The invite for invitee@alice.example was revoked." in response.text
     assert "Ivy Aliceinvitee" not in response.text
@@ -428,11 +430,62 @@ def test_revoking_an_invite_stops_its_link_and_takes_it_off_the_list(
     ).exists()
 
 
-def test_resend_and_revoke_are_post_only(alice_client, two_centres):
+def test_revoking_asks_for_confirmation_with_the_admins_password(
+    alice_client, two_centres
+):
     invite = two_centres.alice_invite
 
-    assert alice_client.get(_resend(invite)).status_code == 405
-    assert alice_client.get(_revoke(invite)).status_code == 405
+    page = alice_client.get(_revoke(invite))
+    wrong = alice_client.post(_revoke(invite), {"password": "not-my-password"})
+
+    assert page.status_code == 200
+    assert "Revoke the invite for <strong>Ivy Aliceinvitee</strong>" in page.text
+    assert 'autocomplete="current-password"' in page.text
+    assert wrong.status_code == 200
+    assert "Your password is not right" in wrong.text
+    invite.refresh_from_db()
+    assert invite.revoked_at is None
+
+
+def test_resend_is_post_only(alice_client, two_centres):
+    assert alice_client.get(_resend(two_centres.alice_invite)).status_code == 405
+
+
+def test_an_invite_to_an_address_with_one_waiting_keeps_the_waiting_details(
+    alice_client, two_centres
+):
+    waiting = two_centres.alice_invite
+    changed = _invite_data(
+        email="Invitee@alice.example", first_name="Someone", language="cy"
+    )
+
+    response = alice_client.post(INVITE, changed)
+
+    assert response.status_code == 200
+    assert "An invite to invitee@alice.example is already waiting" in response.text
+    assert "Replace the waiting invite with these details" in response.text
+    waiting.refresh_from_db()
+    assert waiting.revoked_at is None
+    assert waiting.first_name == "Ivy"
+    assert Invite.objects.filter(email__iexact="invitee@alice.example").count() == 1
+
+
+def test_the_waiting_invite_is_replaced_only_when_the_admin_ticks_replace(
+    alice_client, two_centres, django_capture_on_commit_callbacks
+):
+    waiting = two_centres.alice_invite
+    changed = _invite_data(
+        email="invitee@alice.example", first_name="Someone", replace_pending="on"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(INVITE, changed, follow=True)
+
+    assert "Invite sent to invitee@alice.example." in response.text
+    waiting.refresh_from_db()
+    assert waiting.revoked_at is not None
+    newest = Invite.objects.get(email="invitee@alice.example", revoked_at=None)
+    assert newest.first_name == "Someone"
 
 
 # --- Audit log -------------------------------------------------------------------------

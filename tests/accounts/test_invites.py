@@ -120,12 +120,38 @@ def test_resending_replaces_the_link(client, two_centres):
     assert client.get(second.link).status_code == 200
 
 
-def test_a_second_invite_to_the_same_address_revokes_the_first(client, two_centres):
+def test_a_second_invite_to_an_address_with_one_waiting_is_refused(client, two_centres):
     first = _invite(two_centres)
-    second = _invite(two_centres)
+
+    with pytest.raises(ValidationError, match="already waiting") as refused:
+        _invite(two_centres, first_name="Other", language="cy")
+
+    assert refused.value.code == "pending_invite"
+    first.invite.refresh_from_db()
+    assert (first.invite.first_name, first.invite.language) == ("Nia", "en")
+    assert client.get(first.link).status_code == 200
+
+
+def test_replacing_the_waiting_invite_revokes_its_link(client, two_centres):
+    first = _invite(two_centres)
+    second = _invite(two_centres, first_name="Other", replace_pending=True)
 
     assert client.get(first.link).status_code == 404
     assert client.get(second.link).status_code == 200
+    assert second.invite.first_name == "Other"
+
+
+def test_an_expired_invite_is_replaced_without_asking(client, two_centres):
+    first = _invite(two_centres)
+    Invite.objects.filter(pk=first.invite.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    second = _invite(two_centres, first_name="Other")
+
+    assert client.get(second.link).status_code == 200
+    first.invite.refresh_from_db()
+    assert first.invite.revoked_at is not None
 
 
 def test_inviting_an_existing_member_is_refused(two_centres):

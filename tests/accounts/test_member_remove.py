@@ -12,7 +12,15 @@ from accounts.centre_users import member_remove
 from accounts.models import AccessGrant, Membership
 from audit.models import AuditEvent
 from common.tenancy import SESSION_KEY
-from tests.factories import AccessGrantFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    AccessGrantFactory,
+    MembershipFactory,
+    UserFactory,
+)
+
+# The admin's own password, asked for again before anyone is removed.
+CONFIRMED = {"password": PASSWORD}
 
 
 def _url(membership: Membership) -> str:
@@ -44,7 +52,21 @@ def test_removal_asks_for_confirmation_first(alice_client, two_centres):
     assert "teacher@alice.example" in response.text
     assert "from centre 68999?" in response.text
     assert '<button type="submit" class="button">Remove user</button>' in response.text
+    assert 'autocomplete="current-password"' in response.text
     assert Membership.objects.get(pk=two_centres.alice_teacher.pk).is_active
+
+
+@pytest.mark.parametrize("password", ["", "not-my-password"])
+def test_removal_needs_the_admins_own_password(alice_client, two_centres, password):
+    teacher = two_centres.alice_teacher
+
+    response = alice_client.post(_url(teacher), {"password": password})
+
+    assert response.status_code == 200
+    assert "Remove user" in response.text
+    assert 'class="error"' in response.text
+    assert Membership.objects.get(pk=teacher.pk).is_active
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.USER_REMOVED).exists()
 
 
 def test_removing_a_user_deactivates_them_here_and_drops_their_access(
@@ -54,7 +76,7 @@ def test_removing_a_user_deactivates_them_here_and_drops_their_access(
     AccessGrantFactory(membership=teacher, area=AccessGrant.Area.IAMIS)
     teacher.iamis_units.add(two_centres.alice_unit)
 
-    response = alice_client.post(_url(teacher), follow=True)
+    response = alice_client.post(_url(teacher), CONFIRMED, follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("accounts:centre_users")
     assert "can no longer use this centre" in response.text
@@ -79,7 +101,7 @@ def test_removal_ends_their_sessions_at_this_centre_only(alice_client, two_centr
     elsewhere = _signed_in_at(at_charlies)
     here_key = here.session.session_key
 
-    alice_client.post(_url(teacher))
+    alice_client.post(_url(teacher), CONFIRMED)
 
     assert not Session.objects.filter(session_key=here_key).exists()
     response = here.get(reverse("portal:home"))
@@ -93,7 +115,7 @@ def test_removal_ends_their_sessions_at_this_centre_only(alice_client, two_centr
 
 
 def test_the_admins_own_session_survives_a_removal(alice_client, two_centres):
-    alice_client.post(_url(two_centres.alice_teacher))
+    alice_client.post(_url(two_centres.alice_teacher), CONFIRMED)
 
     assert alice_client.get(reverse("accounts:centre_users")).status_code == 200
 
@@ -117,7 +139,7 @@ def test_you_cannot_remove_yourself(alice_client, two_centres):
     own = Membership.objects.get(user=two_centres.alice)
 
     page = alice_client.get(_url(own))
-    response = alice_client.post(_url(own), follow=True)
+    response = alice_client.post(_url(own), CONFIRMED, follow=True)
 
     assert "You cannot remove your own account." in page.text
     assert "<button" not in page.text.split("<main")[1]
@@ -132,7 +154,7 @@ def test_an_admin_cannot_remove_the_exams_officer(two_centres):
     client.force_login(admin.user)
     officer = Membership.objects.get(user=two_centres.alice)
 
-    response = client.post(_url(officer), follow=True)
+    response = client.post(_url(officer), CONFIRMED, follow=True)
 
     assert (
         "account cannot be removed. Request a change of exams officer" in response.text
@@ -147,7 +169,7 @@ def test_an_admin_account_can_be_removed_by_the_exams_officer(
 ):
     admin = _admin_at(two_centres.alice_centre)
 
-    alice_client.post(_url(admin))
+    alice_client.post(_url(admin), CONFIRMED)
 
     admin.refresh_from_db()
     assert admin.is_active is False
@@ -157,7 +179,7 @@ def test_another_centres_member_cannot_be_removed(charlie_client, two_centres):
     teacher = two_centres.alice_teacher
 
     assert charlie_client.get(_url(teacher)).status_code == 404
-    assert charlie_client.post(_url(teacher)).status_code == 404
+    assert charlie_client.post(_url(teacher), CONFIRMED).status_code == 404
     teacher.refresh_from_db()
     assert teacher.is_active
 
@@ -166,16 +188,16 @@ def test_a_user_account_cannot_remove_anyone(two_centres):
     other = MembershipFactory(centre=two_centres.alice_centre)
     client = _signed_in_at(two_centres.alice_teacher)
 
-    assert client.post(_url(other)).status_code == 403
+    assert client.post(_url(other), CONFIRMED).status_code == 403
     other.refresh_from_db()
     assert other.is_active
 
 
 def test_an_already_removed_member_is_not_found(alice_client, two_centres):
     teacher = two_centres.alice_teacher
-    alice_client.post(_url(teacher))
+    alice_client.post(_url(teacher), CONFIRMED)
 
-    assert alice_client.post(_url(teacher)).status_code == 404
+    assert alice_client.post(_url(teacher), CONFIRMED).status_code == 404
     assert AuditEvent.objects.filter(action=AuditEvent.Action.USER_REMOVED).count() == 1
 
 
