@@ -4,7 +4,7 @@ mark change requests."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from . import change_requests
 from .forms import EntriesImportForm
@@ -35,6 +35,9 @@ from .services import (
     task_maximum_check,
     unit_structure_check,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 @admin.register(Centre)
@@ -242,6 +245,14 @@ class MarkChangeRequestAdmin(admin.ModelAdmin):
     fields = tuple(CHANGE_REQUEST_FIELDS)
     readonly_fields = [name for name in CHANGE_REQUEST_FIELDS if name != "board_note"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MarkChangeRequest]:
+        # Each request's title names its candidate and unit.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("entry__candidate", "entry__unit")
+        )
+
     def get_readonly_fields(
         self, request: HttpRequest, obj: MarkChangeRequest | None = None
     ) -> list[str]:
@@ -292,9 +303,12 @@ class MarkChangeRequestAdmin(admin.ModelAdmin):
             title=_("Approve and apply mark changes"),
             decide=change_requests.change_request_approve,
             note_required=False,
-            done=_(
-                "%(count)d request(s) approved: the marks have been changed and the "
-                "centres e-mailed."
+            done=ngettext_lazy(
+                "%(count)d request approved: the marks have been changed and the "
+                "centre e-mailed.",
+                "%(count)d requests approved: the marks have been changed and the "
+                "centres e-mailed.",
+                "count",
             ),
         )
 
@@ -309,7 +323,11 @@ class MarkChangeRequestAdmin(admin.ModelAdmin):
             title=_("Reject mark change requests"),
             decide=change_requests.change_request_reject,
             note_required=True,
-            done=_("%(count)d request(s) rejected and the centres e-mailed."),
+            done=ngettext_lazy(
+                "%(count)d request rejected and the centre e-mailed.",
+                "%(count)d requests rejected and the centres e-mailed.",
+                "count",
+            ),
         )
 
     def _decide(
@@ -321,7 +339,7 @@ class MarkChangeRequestAdmin(admin.ModelAdmin):
         title: str,
         decide: Callable[..., object],
         note_required: bool,
-        done: str,
+        done: StrPromise,
     ) -> HttpResponse | None:
         """First show the selected requests with a note field; decide when it is sent."""
         changes = list(

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -376,9 +377,12 @@ def marks_submit(
         incomplete = unmarked + sum(1 for _pk, complete in pending if not complete)
         if incomplete:
             raise ValidationError(
-                _(
-                    "%(count)d candidate(s) still need a mark or outcome%(initials)s. "
-                    "Show Unmarked to find them."
+                ngettext(
+                    "%(count)d candidate still needs a mark or outcome%(initials)s. "
+                    "Show Unmarked to find them.",
+                    "%(count)d candidates still need a mark or outcome%(initials)s. "
+                    "Show Unmarked to find them.",
+                    incomplete,
                 )
                 % {
                     "count": incomplete,

@@ -589,4 +589,12 @@ class MarkChangeRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.centre_number:05d} {self.entry_id}: {self.status}"
+        # What board staff read as the page title: whose mark, which unit, where it is.
+        return _(
+            "Centre %(centre)05d, candidate %(candidate)s, unit %(unit)s: %(status)s"
+        ) % {
+            "centre": self.centre_number,
+            "candidate": self.entry.candidate.display_number,
+            "unit": self.entry.unit.code,
+            "status": self.get_status_display(),
+        }

@@ -162,7 +162,11 @@ def _read_rows(lines: Iterable[str], result: EntriesImportResult) -> list[_Row]:
         result.problems.append(
             ImportProblem(
                 1,
-                _("the header lacks the column(s) %(columns)s; expected %(expected)s")
+                ngettext(
+                    "the header lacks the column %(columns)s; expected %(expected)s",
+                    "the header lacks the columns %(columns)s; expected %(expected)s",
+                    len(missing),
+                )
                 % {"columns": ", ".join(missing), "expected": ",".join(ENTRY_COLUMNS)},
             )
         )

@@ -102,11 +102,18 @@ def workspace(
         [
             MemberRow(
                 member=member,
-                reasons=sampling_services.reasons_in_words(member),
+                reasons=sampling_services.reasons_in_words(
+                    member, outcome_unit=unit.is_outcome_unit
+                ),
                 files=panel.files_for(member.entry_id),
                 correction=corrections.get(member.entry_id),
             )
-            for member in sampling_selectors.sample_members(sample=sample)
+            for member in sampling_services.in_rank_order(
+                unit,
+                sampling_selectors.sample_members(sample=sample),
+                mark_of=lambda member: getattr(member.entry, "mark", None),
+                number_of=lambda member: member.entry.candidate.number,
+            )
         ]
         if ready and sample is not None
         else []

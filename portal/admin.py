@@ -7,16 +7,20 @@ confirmed, or rejected while open) and the audit trail are kept in one place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from . import services
 from .models import ExamsOfficerChange, RetentionRun
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 Decide = Callable[..., object]
 
@@ -25,7 +29,7 @@ def _decide_each(
     request: HttpRequest,
     queryset: QuerySet[ExamsOfficerChange],
     decide: Decide,
-    done: str,
+    done: StrPromise,
 ) -> None:
     decided = 0
     for change in queryset.select_related("centre"):
@@ -120,7 +124,11 @@ class ExamsOfficerChangeAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.exams_officer_change_check,
-            _("%(count)d request(s) marked as security-checked."),
+            ngettext_lazy(
+                "%(count)d request marked as security-checked.",
+                "%(count)d requests marked as security-checked.",
+                "count",
+            ),
         )
 
     @admin.action(
@@ -134,9 +142,12 @@ class ExamsOfficerChangeAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.exams_officer_change_confirm,
-            _(
-                "%(count)d request(s) confirmed; the new exams officer is invited "
-                "(or, with an account at the centre already, takes over at once)."
+            ngettext_lazy(
+                "%(count)d request confirmed; the new exams officer is invited "
+                "(or, with an account at the centre already, takes over at once).",
+                "%(count)d requests confirmed; each new exams officer is invited "
+                "(or, with an account at the centre already, takes over at once).",
+                "count",
             ),
         )
 
@@ -148,7 +159,9 @@ class ExamsOfficerChangeAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.exams_officer_change_reject,
-            _("%(count)d request(s) rejected."),
+            ngettext_lazy(
+                "%(count)d request rejected.", "%(count)d requests rejected.", "count"
+            ),
         )
 
 

@@ -3,6 +3,7 @@ submitted marks, store what it chose, and never regenerate a ready sample."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,31 @@ def candidate_marks(marks: list[Mark]) -> list[algorithm.CandidateMark]:
         )
         for mark in marks
     ]
+
+
+def rank_positions(*, unit: Unit, marks: Iterable[Mark]) -> dict[int, int]:
+    """Each marked candidate's place in the sampling rule's rank order (0 = highest mark
+    or grade), by candidate number: the order a sample is read in."""
+    ranking = algorithm.rank(candidate_marks(list(marks)), rules_for(unit))
+    return {candidate.candidate_no: place for place, candidate in enumerate(ranking)}
+
+
+def in_rank_order[T](
+    unit: Unit,
+    items: Iterable[T],
+    *,
+    mark_of: Callable[[T], Mark | None],
+    number_of: Callable[[T], int],
+) -> list[T]:
+    """Items (sample rows or members) in the rule's rank order, highest mark or grade
+    first; those the centre or moderator added at their place among the rest."""
+    items = list(items)
+    marks = [mark for mark in map(mark_of, items) if mark is not None]
+    places = rank_positions(unit=unit, marks=marks)
+    return sorted(
+        items,
+        key=lambda item: (places.get(number_of(item), len(places)), number_of(item)),
+    )
 
 
 def sample_request(*, submission: Submission) -> Sample:
@@ -450,9 +476,14 @@ REASON_WORDS = {
     algorithm.Reason.GRADE: _("spread across the grades"),
     algorithm.Reason.PARENTAL_INTEREST: _("parental interest"),
 }
+# An outcome unit has grades, not marks: its first and last in rank order are grades.
+OUTCOME_REASON_WORDS = REASON_WORDS | {
+    algorithm.Reason.HIGHEST: _("highest grade"),
+    algorithm.Reason.LOWEST: _("lowest grade"),
+}
 
 
-def reasons_in_words(member: SampleMember) -> list[str]:
+def reasons_in_words(member: SampleMember, *, outcome_unit: bool) -> list[str]:
     """Why a candidate is in the sample, as the centre reads it."""
     if member.origin == SampleMember.Origin.CENTRE:
         return [str(_("added by centre"))]
@@ -465,10 +496,11 @@ def reasons_in_words(member: SampleMember) -> list[str]:
                 % {"number": member.replaces.entry.candidate.display_number}
             )
         ]
+    reason_words = OUTCOME_REASON_WORDS if outcome_unit else REASON_WORDS
     words = []
     for code in member.reasons:
         if code == algorithm.Reason.TEACHER:
             words.append(str(_("teacher %(initials)s") % {"initials": member.teacher}))
         else:
-            words.append(str(REASON_WORDS.get(algorithm.Reason(code), code)))
+            words.append(str(reason_words.get(algorithm.Reason(code), code)))
     return words

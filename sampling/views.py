@@ -59,12 +59,25 @@ def _rows(
                 entry=entry,
                 mark=mark,
                 member=member,
-                reasons=services.reasons_in_words(member) if member else [],
+                reasons=services.reasons_in_words(
+                    member, outcome_unit=unit.is_outcome_unit
+                )
+                if member
+                else [],
                 can_add=member is None and selectors.eligible(mark),
                 can_remove=bool(member and member.origin == SampleMember.Origin.CENTRE),
                 can_substitute=bool(member and not member.work_unavailable),
                 replaced_by=replaced_by.get(member.pk) if member else None,
             )
+        )
+    if show == "samples":
+        # The sample is read in the rule's rank order, highest first; the whole sheet
+        # (Show: All) stays in candidate number order like the marksheet.
+        rows = services.in_rank_order(
+            unit,
+            rows,
+            mark_of=lambda row: row.mark,
+            number_of=lambda row: row.entry.candidate.number,
         )
     return rows
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import (
     AcademicYear,
@@ -28,12 +29,19 @@ class AcademicYearAdmin(admin.ModelAdmin):
     readonly_fields = ["published_at", "archived_at"]
     actions = ["publish"]
 
-    @admin.action(description="Publish: open the year's assessments to centres")
+    @admin.action(
+        description=gettext_lazy("Publish: open the year's assessments to centres")
+    )
     def publish(self, request, queryset):
         count = queryset.filter(published_at__isnull=True).update(
             published_at=timezone.now()
         )
-        self.message_user(request, f"{count} year(s) published.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d year published.", "%(count)d years published.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(StaffRole)

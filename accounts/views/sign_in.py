@@ -235,7 +235,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     if user is None or device is None:
         return redirect("accounts:sign_in")
     if _code_locked(request, user):
-        return locked_out(request)
+        return _code_locked_out(request)
     use_recovery = request.GET.get("recovery") == "1" or "recovery_code" in request.POST
     form: CodeStepForm | RecoveryCodeForm
     if use_recovery:
@@ -271,7 +271,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             )
         _count_code_failure(request, user)
         if _code_locked(request, user):
-            return locked_out(request)
+            return _code_locked_out(request)
     return render(
         request,
         "accounts/sign_in_code.html",
@@ -417,8 +417,13 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
 def locked_out(
     request: HttpRequest, credentials: object = None, *args: object, **kwargs: object
 ) -> HttpResponse:
-    """Too many failures (django-axes for passwords, our own count for codes)."""
-    return render(request, "accounts/locked_out.html", status=429)
+    """Too many wrong passwords (django-axes calls this too)."""
+    return render(request, "accounts/locked_out.html", {"step": "password"}, status=429)
+
+
+def _code_locked_out(request: HttpRequest) -> HttpResponse:
+    """Too many wrong codes: the password was right, so resetting it would not help."""
+    return render(request, "accounts/locked_out.html", {"step": "code"}, status=429)
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:

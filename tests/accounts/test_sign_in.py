@@ -132,6 +132,29 @@ def test_repeated_wrong_codes_lock_the_code_step(client, two_centres):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_code_lockout_does_not_send_the_person_to_reset_a_right_password(
+    client, two_centres
+):
+    totp = give_authenticator(two_centres.alice)
+    client.post(SIGN_IN, {"email": "alice@alice.example"})
+    client.post("/accounts/sign-in/password/", {"password": PASSWORD})
+    wrong = "000000" if totp.now() != "000000" else "111111"
+
+    for _ in range(5):
+        locked = client.post("/accounts/sign-in/code/", {"code": wrong})
+
+    assert locked.status_code == 429
+    assert "too many wrong codes" in locked.text
+    assert "no need to reset it" in locked.text
+    assert "or reset your password" not in locked.text
+
+
+def test_a_password_lockout_offers_the_password_reset(client, db, settings):
+    locked = _fail_password(client, "nobody@example.org", settings.AXES_FAILURE_LIMIT)
+
+    assert "or reset your password" in locked.text
+
+
 def test_first_sign_in_sets_up_an_authenticator_and_shows_ten_recovery_codes(
     client, two_centres
 ):

@@ -314,14 +314,18 @@ def test_choosing_a_candidate_shows_the_submitted_mark_and_fills_the_form(
     text = response.text
     assert response.status_code == 200
     assert "Centre Mark Change Request / Cais am Newid Marciau Canolfan" in text
-    for label in (
+    numbered = [
         "1. Centre Number / Rhif y Ganolfan",
         "2. Centre Name / Enw&#x27;r Ganolfan",
         "3. Candidate Number / Rhif yr Ymgeisydd",
         "4. Unit / Uned",
         "5. Current Mark / Marc Presennol",
-    ):
-        assert label in text
+        "6. Requested Mark / Marc y Gofynnir Amdano",
+        "7. Reason for the change / Rheswm dros y newid",
+    ]
+    places = [text.find(label) for label in numbered]
+    assert -1 not in places, dict(zip(numbered, places, strict=True))
+    assert places == sorted(places), "the boxes are not read in their numbered order"
     assert 'name="centre_number" value="68999"' in text
     assert 'name="centre_name" value="Alice Academy"' in text
     assert 'name="candidate_number" value="1001"' in text
@@ -739,7 +743,7 @@ def test_approve_in_the_queue_asks_for_a_note_then_applies(
     assert change.status == Status.APPROVED
     assert change.board_note == "Agreed."
     assert _mark(submitted).total == 35
-    assert "1 request(s) approved" in done.text
+    assert "1 request approved: the marks have been changed and the centre" in done.text
     assert len(mail.outbox) == 1
 
 
@@ -771,6 +775,19 @@ def test_only_the_board_note_is_editable_in_the_queue(
     assert 'name="board_note"' in page.text
     assert 'name="reason"' not in page.text
     assert 'name="status"' not in page.text
+
+
+def test_the_boards_page_for_a_request_is_titled_by_centre_candidate_and_unit(
+    board_client, submitted, two_centres
+):
+    change = _create(two_centres, submitted)
+    url = reverse("admin:iamis_markchangerequest_change", args=[change.pk])
+
+    page = board_client.get(url)
+
+    title = "Centre 68999, candidate 1001, unit 3700U2: Waiting for the board"
+    assert f"<h2>{title}</h2>" in page.text
+    assert f": {change.entry_id}:" not in page.text
 
 
 @pytest.mark.parametrize("typed", NOT_MARKS)

@@ -134,7 +134,16 @@ def test_one_candidate_with_two_different_names_in_a_file_is_refused(board):
 def test_a_file_without_the_expected_columns_is_refused(board):
     result = _import(board, "centre,candidate\n68999,1001\n")
 
-    assert "the header lacks the column(s)" in str(result.problems[0])
+    assert "the header lacks the columns centre_number, candidate_number" in str(
+        result.problems[0]
+    )
+
+
+def test_one_missing_column_is_named_in_the_singular(board):
+    header = "centre_number,candidate_number,surname,forename,date_of_birth\n"
+    result = _import(board, header + "68999,1001,Jones,Megan,01/09/2010\n")
+
+    assert "the header lacks the column unit_code;" in str(result.problems[0])
 
 
 def test_existing_candidates_details_are_brought_up_to_date(board):

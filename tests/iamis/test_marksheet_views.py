@@ -238,8 +238,21 @@ def test_an_incomplete_sheet_cannot_be_submitted(alice_client, sheet):
     response = alice_client.post(reverse("iamis:submit", args=[unit.public_id]))
 
     assert response.status_code == 200
-    assert "2 candidate(s) still need a mark" in response.text
+    assert "2 candidates still need a mark" in response.text
     assert not Mark.objects.filter(is_locked=True).exists()
+
+
+def test_one_candidate_left_is_counted_in_the_singular(alice_client, sheet):
+    unit, entries = sheet
+    for entry in entries[:2]:
+        fill(entry, "20")
+
+    refused = alice_client.post(reverse("iamis:submit", args=[unit.public_id]))
+    index = alice_client.get(reverse("iamis:index"))
+
+    assert "1 candidate still needs a mark" in refused.text
+    assert "1 MARK MISSING" in index.text
+    assert "1 MARKS MISSING" not in index.text
 
 
 def test_the_index_offers_submit_once_every_candidate_is_done(alice_client, sheet):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from iamis.marks import marks_submit
 from iamis.models import ModeratorAllocation
+from sampling.services import sample_add, sample_generate
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
+from tests.iamis.marking import fill
 from tests.uploads.helpers import sampled_number
 
 from .helpers import make_moderator, moderated_sheet, stored_file
@@ -231,3 +237,33 @@ def test_a_withheld_note_or_group_file_has_no_download_link_either(two_centres):
     assert page.count("Being checked for viruses") == 2
     assert "Download note.txt" not in page
     assert "Download group.zip" not in page
+
+
+def test_the_workspace_lists_the_sample_in_rank_order_with_added_members_in_place(
+    two_centres,
+):
+    moderated = moderated_sheet(two_centres)
+    unit: Any = UnitFactory(sample_size_table=[[5, "ALL"], ["inf", 5]])
+    TaskFactory(unit=unit, number=1, max_mark=40)
+    marks = {4401: 12, 4402: 40, 4403: 25, 4404: 33, 4405: 3, 4406: 38, 4407: 20}
+    entries = {}
+    for number, mark in marks.items():
+        candidate = CandidateFactory(centre=moderated.centre, number=number)
+        entries[number] = EntryFactory(candidate=candidate, unit=unit)
+        fill(entries[number], str(mark))
+    submission = marks_submit(
+        centre=moderated.centre, unit=unit, acting_user=two_centres.alice
+    )
+    sample = sample_generate(submission_id=submission.pk)
+    chosen = set(sample.members.values_list("entry__candidate__number", flat=True))
+    added = next(n for n in sorted(marks, key=marks.get) if n not in chosen)
+    sample_add(sample=sample, entry=entries[added], acting_user=two_centres.alice)
+    moderated.allocation.unit = unit
+    moderated.allocation.save()
+    moderated.unit = unit
+
+    body = moderated.client().get(moderated.url("workspace")).content.decode()
+
+    listed = [int(n) for n in re.findall(r'id="member-(\d+)"', body)]
+    assert set(listed) == chosen | {added}
+    assert listed == sorted(listed, key=lambda n: -marks[n])

@@ -316,7 +316,7 @@ def test_confirm_invites_the_new_exams_officer(
     assert [message.to for message in mailoutbox] == [["eve@alice.example"]]
     event = AuditEvent.objects.get(action=AuditEvent.Action.EO_CHANGE_DECIDED)
     assert event.detail["invite"] == str(invite.public_id)
-    assert "1 request(s) confirmed" in response.text
+    assert "1 request confirmed; the new exams officer is invited" in response.text
 
 
 def test_accepting_the_invite_makes_them_the_exams_officer(

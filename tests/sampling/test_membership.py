@@ -36,7 +36,7 @@ def test_the_centre_adds_an_unsampled_candidate(two_centres):
 
     assert member.origin == SampleMember.Origin.CENTRE
     assert 1002 in _numbers(sample)
-    assert reasons_in_words(member) == ["added by centre"]
+    assert reasons_in_words(member, outcome_unit=False) == ["added by centre"]
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.SAMPLE_MEMBER_ADDED
     ).exists()
@@ -105,7 +105,7 @@ def test_substituting_keeps_the_original_marked_unavailable(two_centres):
     lost.refresh_from_db()
     assert lost.work_unavailable
     assert substitute.replaces == lost
-    assert reasons_in_words(substitute) == ["replaces 2006"]
+    assert reasons_in_words(substitute, outcome_unit=False) == ["replaces 2006"]
     assert 1006 in _numbers(sample) and 1007 in _numbers(sample)
 
 
@@ -144,7 +144,7 @@ def test_the_moderator_asks_for_named_candidates_and_the_centre_is_emailed(
         )
 
     assert [m.origin for m in members] == ["moderator", "moderator"]
-    assert reasons_in_words(members[0]) == [
+    assert reasons_in_words(members[0], outcome_unit=False) == [
         "additional sample requested by the moderator"
     ]
     assert "2002" in mail.outbox[0].body and "2004" in mail.outbox[0].body
@@ -166,7 +166,7 @@ def test_system_reasons_are_said_in_words(two_centres):
     sample = ready_sample(two_centres)
 
     words = {
-        m.entry.candidate.number - 1000: reasons_in_words(m)
+        m.entry.candidate.number - 1000: reasons_in_words(m, outcome_unit=False)
         for m in sample.members.select_related("entry__candidate")
     }
 

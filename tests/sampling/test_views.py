@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 
 from iamis.marks import marks_submit
 from sampling.models import SampleMember
+from sampling.services import sample_generate
+from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
+from tests.iamis.marking import fill
 
 from .sheets import entry_of, ready_sample, worked_sheet
 
@@ -110,3 +115,75 @@ def test_the_sample_page_needs_the_iamis_grant(client, two_centres):
     client.force_login(two_centres.alice_teacher.user)
 
     assert client.get(_url(sample.unit)).status_code == 403
+
+
+def _shuffled_sheet(two_centres, values: dict[int, str], **unit_fields):
+    """A submitted sheet whose candidate numbers are not in mark order."""
+    unit = UnitFactory(sample_size_table=[[5, "ALL"], ["inf", 5]], **unit_fields)
+    field = "grade" if unit.is_outcome_unit else "task-1"
+    if not unit.is_outcome_unit:
+        TaskFactory(unit=unit, number=1, max_mark=40)
+    for number, value in values.items():
+        candidate = CandidateFactory(centre=two_centres.alice_centre, number=number)
+        fill(EntryFactory(candidate=candidate, unit=unit), value, field=field)
+    submission = marks_submit(
+        centre=two_centres.alice_centre, unit=unit, acting_user=two_centres.alice
+    )
+    return sample_generate(submission_id=submission.pk)
+
+
+def _listed(page) -> list[int]:
+    return [int(n) for n in re.findall(r'<tr id="sample-(\d+)"', page.text)]
+
+
+def test_the_sample_is_listed_in_rank_order_with_added_candidates_in_place(
+    alice_client, two_centres
+):
+    marks = {3001: 12, 3002: 40, 3003: 25, 3004: 33, 3005: 3, 3006: 38, 3007: 20}
+    marks |= {3008: 30, 3009: 15}
+    sample = _shuffled_sheet(two_centres, {n: str(m) for n, m in marks.items()})
+    chosen = set(sample.members.values_list("entry__candidate__number", flat=True))
+    added = next(n for n in sorted(marks, key=marks.get) if n not in chosen)
+    alice_client.post(
+        reverse("sampling:member_add", args=[sample.unit.public_id, added])
+    )
+
+    page = alice_client.get(_url(sample.unit))
+
+    listed = _listed(page)
+    assert set(listed) == chosen | {added}
+    assert listed == sorted(listed, key=lambda n: -marks[n])
+    assert "Listed in rank order, highest mark first." in page.text
+
+
+def test_show_all_stays_in_candidate_number_order(alice_client, two_centres):
+    marks = {3101: "10", 3102: "40", 3103: "25", 3104: "33", 3105: "5", 3106: "38"}
+    sample = _shuffled_sheet(two_centres, marks)
+
+    listed = _listed(alice_client.get(_url(sample.unit, show="all")))
+
+    assert listed == sorted(marks)
+
+
+def test_an_outcome_units_sample_gives_grades_not_marks_as_reasons(
+    alice_client, two_centres
+):
+    grades = {3201: "Pass", 3202: "Distinction", 3203: "Merit", 3204: "Pass"}
+    grades |= {3205: "Merit", 3206: "Distinction", 3207: "Pass"}
+    sample = _shuffled_sheet(
+        two_centres,
+        grades,
+        assessment="outcomes",
+        grade_scale=["Distinction", "Merit", "Pass"],
+    )
+
+    page = alice_client.get(_url(sample.unit))
+
+    assert "highest grade" in page.text
+    assert "lowest grade" in page.text
+    assert "highest mark" not in page.text
+    assert "lowest mark" not in page.text
+    assert "Listed in rank order, highest grade first." in page.text
+    order = ["Distinction", "Merit", "Pass"]
+    listed = _listed(page)
+    assert listed == sorted(listed, key=lambda n: (order.index(grades[n]), n))
