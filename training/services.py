@@ -347,9 +347,20 @@ def certificate_render(*, certificate_id: int) -> Certificate:
             return certificate
         certificate.attempts += 1
         certificate.save(update_fields=["attempts"])
+    key = f"certificates/{certificate.centre.number:05d}/{certificate.public_id}.pdf"
+    stored = pdf_store(certificate_html(certificate=certificate), key)
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status=Certificate.Status.READY, storage_key=stored.key
+    )
+    certificate.refresh_from_db()
+    return certificate
+
+
+def certificate_html(*, certificate: Certificate) -> str:
+    """The certificate as WeasyPrint renders it, in its holder's language."""
     language = certificate.progress.membership.user.language or "en"
     with translation.override(language):
-        html = render_to_string(
+        return render_to_string(
             "training/pdf/certificate.html",
             {
                 "certificate": certificate,
@@ -357,13 +368,6 @@ def certificate_render(*, certificate_id: int) -> Certificate:
                 "centre": certificate.centre,
             },
         )
-    key = f"certificates/{certificate.centre.number:05d}/{certificate.public_id}.pdf"
-    stored = pdf_store(html, key)
-    Certificate.objects.filter(pk=certificate.pk).update(
-        status=Certificate.Status.READY, storage_key=stored.key
-    )
-    certificate.refresh_from_db()
-    return certificate
 
 
 def certificate_failed(*, certificate_id: int) -> None:
