@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.board import board_name
 from common.client_ip import client_ip
 from common.files import pdf_store
 
@@ -38,6 +39,7 @@ from .models import (
     TermsAcceptance,
     TrainingProfile,
 )
+from .selectors import certificate_record
 
 if TYPE_CHECKING:
     from accounts.models import Membership, User
@@ -366,6 +368,8 @@ def certificate_html(*, certificate: Certificate) -> str:
                 "certificate": certificate,
                 "assessment": certificate.progress.assessment,
                 "centre": certificate.centre,
+                "record": certificate_record(certificate=certificate),
+                "issuer": board_name(),
             },
         )
 
