@@ -44,6 +44,10 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Where the portal is reached, for links in e-mails sent outside a request (tasks, shell).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# The exam board that runs the portal and issues its training certificates, as it names
+# itself in English and in Welsh (WJEC / CBAC); blank, the portal's own name stands in.
+BOARD_NAME = env_str("BOARD_NAME")
+BOARD_NAME_CY = env_str("BOARD_NAME_CY")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -7,11 +7,13 @@ reads the staff of their own centre only. Anything else is the same 404 as a mis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from uuid import UUID
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import AccessGrant, Membership
 from iamis.models import Centre
@@ -25,6 +27,7 @@ from .models import (
     Progress,
     Question,
     SectionProgress,
+    StaffRole,
     TrainingProfile,
 )
 
@@ -334,6 +337,51 @@ def access_certificate(*, membership: Membership, certificate_id: UUID) -> Certi
     if certificate is None:
         raise Http404
     return certificate
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    """What a certificate states besides its holder, centre and assessment."""
+
+    roles: list[str]
+    passed_on: date
+    mark: int | None
+    out_of: int
+
+
+def certificate_record(*, certificate: Certificate) -> CertificateRecord:
+    """The roles the training was for, the date passed and the mark (2 queries).
+
+    The roles are the holder's roles that the assessment is for; someone holding none of
+    them (an exams officer or Admin may take any assessment) gets every role it is for.
+    The mark is the questions answered right in all sections, out of all their
+    questions; none while a section has no mark."""
+    progress = certificate.progress
+    held = TrainingProfile.roles.through.objects.filter(
+        trainingprofile__membership_id=progress.membership_id, staffrole=OuterRef("pk")
+    )
+    roles = list(
+        StaffRole.objects.filter(assessments=progress.assessment_id)
+        .annotate(held=Exists(held))
+        .order_by("name")
+        .values_list("name", "held")
+    )
+    names = [name for name, is_held in roles if is_held] or [name for name, _h in roles]
+    sections = list(
+        SectionProgress.objects.filter(progress=progress)
+        .annotate(questions=Count("section__questions"))
+        .values_list("mark", "questions")
+    )
+    marks = [mark for mark, _q in sections]
+    passed_at = progress.passed_at
+    return CertificateRecord(
+        roles=names,
+        passed_on=(
+            timezone.localdate(passed_at) if passed_at else certificate.issued_on
+        ),
+        mark=None if None in marks else sum(m for m in marks if m is not None),
+        out_of=sum(questions for _m, questions in sections),
+    )
 
 
 def progress_of(*, membership: Membership, assessment: Assessment) -> Progress | None:

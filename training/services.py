@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.board import board_name
 from common.client_ip import client_ip
 from common.files import pdf_store
 
@@ -38,6 +39,7 @@ from .models import (
     TermsAcceptance,
     TrainingProfile,
 )
+from .selectors import certificate_record
 
 if TYPE_CHECKING:
     from accounts.models import Membership, User
@@ -347,23 +349,29 @@ def certificate_render(*, certificate_id: int) -> Certificate:
             return certificate
         certificate.attempts += 1
         certificate.save(update_fields=["attempts"])
-    language = certificate.progress.membership.user.language or "en"
-    with translation.override(language):
-        html = render_to_string(
-            "training/pdf/certificate.html",
-            {
-                "certificate": certificate,
-                "assessment": certificate.progress.assessment,
-                "centre": certificate.centre,
-            },
-        )
     key = f"certificates/{certificate.centre.number:05d}/{certificate.public_id}.pdf"
-    stored = pdf_store(html, key)
+    stored = pdf_store(certificate_html(certificate=certificate), key)
     Certificate.objects.filter(pk=certificate.pk).update(
         status=Certificate.Status.READY, storage_key=stored.key
     )
     certificate.refresh_from_db()
     return certificate
+
+
+def certificate_html(*, certificate: Certificate) -> str:
+    """The certificate as WeasyPrint renders it, in its holder's language."""
+    language = certificate.progress.membership.user.language or "en"
+    with translation.override(language):
+        return render_to_string(
+            "training/pdf/certificate.html",
+            {
+                "certificate": certificate,
+                "assessment": certificate.progress.assessment,
+                "centre": certificate.centre,
+                "record": certificate_record(certificate=certificate),
+                "issuer": board_name(),
+            },
+        )
 
 
 def certificate_failed(*, certificate_id: int) -> None:
