@@ -264,6 +264,10 @@ def sample_ready(*, sample_id: int) -> int:
     )
     if sample is None:
         return 0
+    # The centre hears "submitted" before "sample ready", whichever task a worker runs
+    # first (a quick sample, a receipt waiting to retry): sent once, so this sends
+    # nothing when the receipt has gone already, and the receipt task then sends nothing.
+    submission_receipt(submission_id=sample.submission_id)
     unit = sample.unit
     return deliver(
         kind=Kind.SAMPLE_READY,
