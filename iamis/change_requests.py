@@ -5,8 +5,9 @@ it is noticed that an incorrect mark has been submitted, centres must complete a
 request form" (Centre Mark Change Request / Cais am Newid Marciau Canolfan). Board staff
 approve or reject the request in the back office; an approved change replaces the mark through
 `iamis.marks.mark_replace`, so the mark stays locked and `MarkChange` keeps the old and the new
-value. The centre (post-results address, else the exams officer) and the person who asked are
-e-mailed the decision.
+value. The person who asked and the exams officer get a receipt when the request is made
+(notifications.emails.change_request_receipt); the centre (post-results address, else the
+exams officer) and the person who asked are e-mailed the decision.
 
 Values are snapshots in the shape of the marksheet's history:
 `{"status", "task_marks": {"<task number>": int}, "grade", "total", "initials"}`. `current`
@@ -342,6 +343,9 @@ def change_request_create(
             current=current,
             requested=clean,
         )
+        from notifications.tasks import change_request_receipt, send_on_commit
+
+        send_on_commit(change_request_receipt, change_request_id=change.pk)
     return change
 
 

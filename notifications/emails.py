@@ -264,6 +264,10 @@ def sample_ready(*, sample_id: int) -> int:
     )
     if sample is None:
         return 0
+    # The centre hears "submitted" before "sample ready", whichever task a worker runs
+    # first (a quick sample, a receipt waiting to retry): sent once, so this sends
+    # nothing when the receipt has gone already, and the receipt task then sends nothing.
+    submission_receipt(submission_id=sample.submission_id)
     unit = sample.unit
     return deliver(
         kind=Kind.SAMPLE_READY,
@@ -473,6 +477,129 @@ def password_reset(*, reset_id: str, email: str, site: str) -> int:
             centre=None,
         )
     return sent
+
+
+def change_request_receipt(*, change_request_id: int) -> int:
+    """A mark change request reached the board: the person who made it and the exams
+    officer (who answers for the centre's marks, as with the submission receipt)."""
+    from iamis.change_requests import value_display
+    from iamis.models import MarkChangeRequest
+
+    change = (
+        MarkChangeRequest.objects.select_related(
+            "centre", "entry__unit__series", "entry__candidate", "requested_by"
+        )
+        .filter(pk=change_request_id)
+        .first()
+    )
+    if change is None:
+        return 0
+    unit = change.entry.unit
+    candidate = change.entry.candidate
+    return deliver(
+        kind=Kind.CHANGE_REQUEST_RECEIPT,
+        about=f"change-request-{change.pk}",
+        recipients=_merge(_people([change.requested_by]), exams_officer(change.centre)),
+        template="iamis/email/change_request_received",
+        subject=_("Mark change request received: %(unit)s, candidate %(candidate)s"),
+        subject_values={"unit": unit.code, "candidate": candidate.display_number},
+        context={
+            "change": change,
+            "centre": change.centre,
+            "unit": unit,
+            "candidate_number": candidate.display_number,
+            "current": value_display(change.current),
+            "requested": value_display(change.requested),
+            "requested_at": timezone.localtime(change.requested_at),
+            "link": absolute_url(
+                reverse("iamis:change_request_detail", args=[change.public_id])
+            ),
+        },
+        centre=change.centre,
+    )
+
+
+def eo_change_receipt(*, change_id: int, language: str = "en") -> int:
+    """A change of exams officer reached the board.
+
+    From Manage Centre: the person who asked and the current exams officer, who learns
+    that someone asked to replace them. From the public form: only the address the
+    sender gave, in the language of the form, and it repeats nothing they typed but the
+    centre number (a bounded number), so the form cannot carry someone else's text to an
+    inbox; whether the centre exists is not said either (views.centre.eo_change_public).
+    """
+    from portal.models import ExamsOfficerChange
+
+    change = (
+        ExamsOfficerChange.objects.select_related("centre", "requested_by")
+        .filter(pk=change_id)
+        .first()
+    )
+    if change is None:
+        return 0
+    public = change.source == ExamsOfficerChange.Source.PUBLIC_FORM
+    if public:
+        recipients = recipients_for([change.sender_email], language=language)
+    else:
+        requester = [change.requested_by] if change.requested_by else []
+        recipients = _merge(
+            _people(requester),
+            exams_officer(change.centre) if change.centre else [],
+        )
+    return deliver(
+        kind=Kind.EO_CHANGE_RECEIPT,
+        about=f"eo-change-{change.pk}",
+        recipients=recipients,
+        template="portal/email/eo_change_received",
+        subject=_("Change of exams officer received: centre %(number)s"),
+        subject_values={"number": f"{change.centre_number:05d}"},
+        context={
+            "change": change,
+            "public": public,
+            "centre_number": f"{change.centre_number:05d}",
+            "received_at": timezone.localtime(change.created_at),
+            "link": absolute_url(
+                reverse("portal:eo_change_status", args=[change.public_id])
+            ),
+        },
+        centre=None if public else change.centre,
+    )
+
+
+def eo_change_confirmed(
+    *, change_id: int, previous_exams_officer: str, invited: bool
+) -> int:
+    """The board confirmed a change of exams officer (the guides: "WJEC will confirm the
+    changes via email and send a Portal invite to the new Exams Officer's email
+    address"): the exams officer being replaced, the new one and whoever asked. The
+    invite itself is its own e-mail (accounts.invites)."""
+    from portal.models import ExamsOfficerChange
+
+    change = (
+        ExamsOfficerChange.objects.select_related("centre", "requested_by")
+        .filter(pk=change_id, status=ExamsOfficerChange.Status.CONFIRMED)
+        .first()
+    )
+    if change is None or change.centre is None:
+        return 0
+    asked_by = change.requested_by.email if change.requested_by else change.sender_email
+    return deliver(
+        kind=Kind.EO_CHANGE_CONFIRMED,
+        about=f"eo-change-{change.pk}",
+        recipients=recipients_for([previous_exams_officer, change.new_email, asked_by]),
+        template="portal/email/eo_change_confirmed",
+        subject=_("Change of exams officer confirmed: centre %(number)s"),
+        subject_values={"number": change.centre.display_number},
+        context={
+            "change": change,
+            "centre": change.centre,
+            "invited": invited,
+            "link": absolute_url(
+                reverse("portal:eo_change_status", args=[change.public_id])
+            ),
+        },
+        centre=change.centre,
+    )
 
 
 # --- What the daily run sends ------------------------------------------------------

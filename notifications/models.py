@@ -18,6 +18,15 @@ class SentNotification(models.Model):
         MODERATOR_REPORT = "moderator_report", _("Moderator report available")
         DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
         PASSWORD_RESET = "password_reset", _("Password reset link")
+        CHANGE_REQUEST_RECEIPT = (
+            "change_request_receipt",
+            _("Mark change request receipt"),
+        )
+        EO_CHANGE_RECEIPT = "eo_change_receipt", _("Change of exams officer receipt")
+        EO_CHANGE_CONFIRMED = (
+            "eo_change_confirmed",
+            _("Change of exams officer confirmed"),
+        )
 
     # "<kind>:<what it is about>:<address>", e.g. "sample_ready:sample-12:eo@x.example".
     key = models.CharField(max_length=400, unique=True)

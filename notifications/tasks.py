@@ -18,8 +18,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Invite
 from common import scoping
-from iamis.models import Submission
+from iamis.models import MarkChangeRequest, Submission
 from moderation.models import ClericalCorrection, ModeratorReport
+from portal.models import ExamsOfficerChange
 from sampling.models import Sample
 
 from . import emails
@@ -97,6 +98,36 @@ def deadline_reminder(centre_id: int, unit_id: int, days: int) -> int:
 def password_reset(reset_id: str, email: str, site: str) -> int:
     # Accounts belong to no centre: nothing centre-owned is read.
     return emails.password_reset(reset_id=reset_id, email=email, site=site)
+
+
+@shared_task(name="notifications.change_request_receipt", **RETRY)
+def change_request_receipt(change_request_id: int) -> int:
+    with scoping.centre_of(
+        MarkChangeRequest, change_request_id, "notifications.change_request_receipt"
+    ):
+        return emails.change_request_receipt(change_request_id=change_request_id)
+
+
+@shared_task(name="notifications.eo_change_receipt", **RETRY)
+def eo_change_receipt(change_id: int, language: str = "en") -> int:
+    with scoping.centre_of(
+        ExamsOfficerChange, change_id, "notifications.eo_change_receipt"
+    ):
+        return emails.eo_change_receipt(change_id=change_id, language=language)
+
+
+@shared_task(name="notifications.eo_change_confirmed", **RETRY)
+def eo_change_confirmed(
+    change_id: int, previous_exams_officer: str, invited: bool
+) -> int:
+    with scoping.centre_of(
+        ExamsOfficerChange, change_id, "notifications.eo_change_confirmed"
+    ):
+        return emails.eo_change_confirmed(
+            change_id=change_id,
+            previous_exams_officer=previous_exams_officer,
+            invited=invited,
+        )
 
 
 @shared_task(name="notifications.send_due")

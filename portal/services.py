@@ -5,6 +5,10 @@ different: the guides send that change to the board, which runs a security check
 by e-mail and invites the new exams officer. So a change typed in Manage Centre, or sent by the
 public form, only ever becomes an `ExamsOfficerChange`; the centre record follows when the new
 exams officer accepts the invite (accounts.invites.invite_accept).
+
+E-mails (notifications.emails): a receipt when a request is made, and on confirmation a
+message to the exams officer being replaced, the new one and whoever asked, besides the
+invite.
 """
 
 from __future__ import annotations
@@ -15,14 +19,18 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.invites import exams_officer_hand_over, invite_send
 from accounts.models import Invite, Membership
+from accounts.selectors import exams_officer_of
 from audit.models import AuditEvent
 from audit.services import audit_record
+from common.throttle import Throttle
 from iamis.models import Centre
+from notifications import tasks as notifications
+from notifications.tasks import send_on_commit
 
 from .models import ExamsOfficerChange
 
@@ -34,6 +42,10 @@ OPEN_STATUSES = (Status.RECEIVED, Status.CHECKED)
 # Saved straight onto the centre record from Manage Centre; the telephone number is not here
 # (the guides say it is updated through the NCN) and neither is anything else.
 CENTRE_FIELDS = ("head_of_centre", "post_results_email")
+# The public form e-mails a receipt to whatever address is typed into it: a few a day to
+# one address (a sender correcting a mistake), too few to flood someone else's inbox. The
+# form's own limit per connection (views.centre) comes first.
+PUBLIC_RECEIPTS_PER_ADDRESS = Throttle("eo-change-receipt-address", 3, 24 * 60 * 60)
 
 
 @dataclass(frozen=True)
@@ -202,6 +214,7 @@ def exams_officer_change_request(
             },
             after={"exams_officer_name": new_name, "exams_officer_email": new_email},
         )
+        send_on_commit(notifications.eo_change_receipt, change_id=change.pk)
     return change, True
 
 
@@ -248,6 +261,15 @@ def exams_officer_change_submit(
             centre_number=centre_number,
             centre_matched=centre is not None,
         )
+        if change.sender_email and (
+            PUBLIC_RECEIPTS_PER_ADDRESS.hit(change.sender_email)
+            <= PUBLIC_RECEIPTS_PER_ADDRESS.limit
+        ):
+            send_on_commit(
+                notifications.eo_change_receipt,
+                change_id=change.pk,
+                language=translation.get_language() or "en",
+            )
     return change
 
 
@@ -339,6 +361,9 @@ def exams_officer_change_confirm(
                     "on the request first."
                 )
             )
+        # Told of the change too: read before the role can move.
+        officer = exams_officer_of(centre=locked.centre)
+        previous = officer.user.email if officer else locked.centre.exams_officer_email
         existing = (
             Membership.objects.select_related("user")
             .filter(
@@ -355,6 +380,7 @@ def exams_officer_change_confirm(
             _mark_confirmed(
                 locked, acting_user, request, handed_over_to=existing.user.email
             )
+            _send_confirmation(locked, previous=previous, invited=False)
             return None
         first_name, last_name = split_name(locked.new_name)
         sent = invite_send(
@@ -370,7 +396,20 @@ def exams_officer_change_confirm(
             replace_pending=True,
         )
         _mark_confirmed(locked, acting_user, request, invite=str(sent.invite.public_id))
+        _send_confirmation(locked, previous=previous, invited=True)
     return sent.invite
+
+
+def _send_confirmation(
+    change: ExamsOfficerChange, *, previous: str, invited: bool
+) -> None:
+    send_on_commit(
+        notifications.eo_change_confirmed,
+        hidden=["previous_exams_officer"],  # an address is personal data: not in logs
+        change_id=change.pk,
+        previous_exams_officer=previous,
+        invited=invited,
+    )
 
 
 def _mark_confirmed(

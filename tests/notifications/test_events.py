@@ -15,6 +15,7 @@ from iamis.marks import marks_submit
 from moderation.services import correction_make, report_save
 from notifications import tasks
 from notifications.models import SentNotification
+from portal.celery import app
 from sampling.services import sample_generate, sample_request_further
 from tests.factories import AccessGrantFactory, MembershipFactory, UserFactory
 from tests.moderation.helpers import moderated_sheet
@@ -174,6 +175,47 @@ def test_the_submitter_and_exams_officer_hear_that_the_sample_is_ready(
     assert "Send the work of each sampled candidate to the moderator." in message.body
     assert f"/iamis/units/{submission.unit.public_id}/samples/" in message.body
     assert language_of(message) == "en"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_tasks_run_in_process_the_receipt_arrives_before_the_sample_ready_email(
+    two_centres, teacher, monkeypatch
+):
+    # bin/run's embedded default: every task runs in-process as its commit hook fires.
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    unit = worked_sheet(two_centres)
+
+    marks_submit(centre=two_centres.alice_centre, unit=unit, acting_user=teacher)
+
+    assert [m.subject for m in mail.outbox] == [
+        f"Marks submitted: {unit.code}, 12 candidate(s)",
+        f"Sample ready: {unit.code}",
+    ]
+
+
+def test_a_sample_ready_email_sent_before_the_receipt_task_ran_sends_the_receipt_first(
+    two_centres, teacher, django_capture_on_commit_callbacks
+):
+    # A worker may pick the sample's e-mail before the receipt (a quick sample, a
+    # receipt waiting to retry while the mail server is away).
+    unit = worked_sheet(two_centres)
+    with django_capture_on_commit_callbacks(execute=False):
+        submission = marks_submit(
+            centre=two_centres.alice_centre, unit=unit, acting_user=teacher
+        )
+    with django_capture_on_commit_callbacks(execute=False):
+        sample = sample_generate(submission_id=submission.pk)
+
+    tasks.sample_ready.apply(kwargs={"sample_id": sample.pk})
+    late_receipt = tasks.submission_receipt.apply(
+        kwargs={"submission_id": submission.pk}
+    )
+
+    assert [m.subject for m in mail.outbox] == [
+        f"Marks submitted: {unit.code}, 12 candidate(s)",
+        f"Sample ready: {unit.code}",
+    ]
+    assert late_receipt.get() == 0
 
 
 # --- Further samples, clerical corrections -----------------------------------------

@@ -33,6 +33,18 @@ def test_demo_data_has_every_kind_of_unit_and_prints_how_to_sign_in():
 
 
 @pytest.mark.django_db
+def test_demo_data_prints_the_address_the_portal_is_served_at(settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    out = io.StringIO()
+
+    call_command("demo_data", "--allow-debug-off", stdout=out)
+
+    assert "Sign in at http://127.0.0.1:8123/ with any of these accounts:" in (
+        out.getvalue()
+    )
+
+
+@pytest.mark.django_db
 def test_demo_data_has_the_people_the_issue_lists():
     call_command("demo_data", "--allow-debug-off", stdout=io.StringIO())
 

@@ -313,7 +313,10 @@ def test_confirm_invites_the_new_exams_officer(
     assert invite.account_type == Membership.AccountType.EXAMS_OFFICER
     assert (invite.first_name, invite.last_name) == ("Eve", "Alicenewofficer")
     assert invite.invited_by == change.decided_by
-    assert [message.to for message in mailoutbox] == [["eve@alice.example"]]
+    invite_message, confirmation = mailoutbox
+    assert invite_message.to == ["eve@alice.example"]
+    assert "/accounts/invite/" in invite_message.body
+    assert set(confirmation.to) == {"alice@alice.example", "eve@alice.example"}
     event = AuditEvent.objects.get(action=AuditEvent.Action.EO_CHANGE_DECIDED)
     assert event.detail["invite"] == str(invite.public_id)
     assert "1 request confirmed; the new exams officer is invited" in response.text

@@ -39,9 +39,9 @@ class Command(BaseCommand):
         with scoping.every_centre("manage.py demo_data"):
             accounts = load_demo_data()
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
-        self.stdout.write(
-            "Sign in at http://127.0.0.1:8000/ with any of these accounts:"
-        )
+        # The address e-mail links use: bin/run sets it to where it serves.
+        site = settings.SITE_URL.rstrip("/") or "http://127.0.0.1:8000"
+        self.stdout.write(f"Sign in at {site}/ with any of these accounts:")
         width = max(len(account.email) for account in accounts)
         for account in accounts:
             self.stdout.write(f"  {account.email.ljust(width)}  {account.role}")
