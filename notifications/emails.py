@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.invites import link_is_current
@@ -180,7 +181,8 @@ def _deliver_in(
         with translation.override(language):
             text = render_to_string(f"{template}.txt", context)
             html = render_to_string(f"{template}.html", context)
-            title = str(subject) % subject_values if subject_values else str(subject)
+            # A plural subject (ngettext_lazy keyed on "count") picks its form here.
+            title = str(subject % subject_values) if subject_values else str(subject)
         message = EmailMultiAlternatives(
             title,
             text,
@@ -237,7 +239,11 @@ def submission_receipt(*, submission_id: int) -> int:
             _people([submission.submitted_by]), exams_officer(submission.centre)
         ),
         template="notifications/email/submission_receipt",
-        subject=_("Marks submitted: %(code)s, %(count)d candidate(s)"),
+        subject=ngettext_lazy(
+            "Marks submitted: %(code)s, %(count)d candidate",
+            "Marks submitted: %(code)s, %(count)d candidates",
+            "count",
+        ),
         subject_values={"code": unit.code, "count": submission.mark_count},
         context={
             "submission": submission,

@@ -65,4 +65,4 @@ def test_the_dashboard_shows_a_unit_move_from_not_started_to_submitted(
     # No worker runs here: the sample is still being chosen.
     expect(row).to_contain_text("Being chosen")
     receipts = [m for m in mail.outbox if m.subject.startswith("Marks submitted")]
-    assert [m.subject for m in receipts] == ["Marks submitted: 3901U1, 3 candidate(s)"]
+    assert [m.subject for m in receipts] == ["Marks submitted: 3901U1, 3 candidates"]

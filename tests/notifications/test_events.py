@@ -18,6 +18,7 @@ from notifications.models import SentNotification
 from portal.celery import app
 from sampling.services import sample_generate, sample_request_further
 from tests.factories import AccessGrantFactory, MembershipFactory, UserFactory
+from tests.iamis.marking import fill
 from tests.moderation.helpers import moderated_sheet
 from tests.sampling.sheets import ready_sample, worked_sheet
 
@@ -46,6 +47,20 @@ def _submit(two_centres, user, django_capture_on_commit_callbacks):
 # --- Submission receipt -------------------------------------------------------------
 
 
+def test_a_receipt_for_one_candidate_says_so_in_the_singular(
+    two_centres, django_capture_on_commit_callbacks
+):
+    unit = two_centres.alice_unit
+    entry = two_centres.alice_candidate.entries.get(unit=unit)
+    fill(entry, "20")
+    with django_capture_on_commit_callbacks(execute=True):
+        marks_submit(centre=entry.centre, unit=unit, acting_user=two_centres.alice)
+
+    receipt = next(m for m in mail.outbox if m.subject.startswith("Marks submitted"))
+    assert receipt.subject == f"Marks submitted: {unit.code}, 1 candidate"
+    assert "1 mark has been submitted for" in receipt.body
+
+
 def test_a_submission_receipt_goes_to_the_submitter_and_the_exams_officer(
     two_centres, teacher, django_capture_on_commit_callbacks
 ):
@@ -53,9 +68,7 @@ def test_a_submission_receipt_goes_to_the_submitter_and_the_exams_officer(
 
     [message] = mail.outbox
     assert set(message.to) == {"ab@alice.example", "alice@alice.example"}
-    assert (
-        message.subject == f"Marks submitted: {submission.unit.code}, 12 candidate(s)"
-    )
+    assert message.subject == f"Marks submitted: {submission.unit.code}, 12 candidates"
     when = timezone.localtime(submission.submitted_at).strftime("%d/%m/%Y %H:%M")
     assert "12 marks have been submitted for" in message.body
     assert f"Submitted by Aled Bevan (ab@alice.example) on {when}." in message.body
@@ -188,7 +201,7 @@ def test_with_tasks_run_in_process_the_receipt_arrives_before_the_sample_ready_e
     marks_submit(centre=two_centres.alice_centre, unit=unit, acting_user=teacher)
 
     assert [m.subject for m in mail.outbox] == [
-        f"Marks submitted: {unit.code}, 12 candidate(s)",
+        f"Marks submitted: {unit.code}, 12 candidates",
         f"Sample ready: {unit.code}",
     ]
 
@@ -212,7 +225,7 @@ def test_a_sample_ready_email_sent_before_the_receipt_task_ran_sends_the_receipt
     )
 
     assert [m.subject for m in mail.outbox] == [
-        f"Marks submitted: {unit.code}, 12 candidate(s)",
+        f"Marks submitted: {unit.code}, 12 candidates",
         f"Sample ready: {unit.code}",
     ]
     assert late_receipt.get() == 0

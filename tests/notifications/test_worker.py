@@ -30,7 +30,7 @@ def test_a_worker_sends_the_receipt_and_then_the_sample_ready_email(two_centres)
             time.sleep(0.1)
 
     assert [(m.subject, tuple(m.to)) for m in mail.outbox] == [
-        (f"Marks submitted: {unit.code}, 12 candidate(s)", ("alice@alice.example",)),
+        (f"Marks submitted: {unit.code}, 12 candidates", ("alice@alice.example",)),
         (f"Sample ready: {unit.code}", ("alice@alice.example",)),
     ]
     receipts = SentNotification.objects.filter(about=f"submission-{submission.pk}")
