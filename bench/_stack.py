@@ -8,6 +8,7 @@ authenticator secrets sealed during set-up only open in the server started by th
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import secrets
@@ -48,13 +49,14 @@ class Stack:
         return f"postgres://postgres@127.0.0.1:5432/{self.db_name}"
 
 
-def make_stack(db_name: str) -> Stack:
+def make_stack(db_name: str, *, redis_url: str = REDIS_URL) -> Stack:
+    """`redis_url`: a database of the run's own, emptied by `build`."""
     # Never drop anything but a benchmark database (the suite's are iamis / test_iamis*).
     if not db_name.startswith(DB_PREFIX):
         raise ValueError(f"benchmark databases are named {DB_PREFIX}*, not {db_name}")
     env = {
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": "iamis-bench",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -228,9 +230,11 @@ def start_gunicorn(
     name: str = "gunicorn",
     extra_args: Sequence[str] = (),
     access_log: str = "access.log",
+    ready_path: str = "/accounts/sign-in/",
 ) -> subprocess.Popen[bytes]:
     """gunicorn with sync workers; the access log records each request's server time
-    (%(D)s, microseconds) so the benchmark can read it back."""
+    (%(D)s, microseconds) so the benchmark can read it back. It is up once `ready_path`
+    answers 200."""
     process = start(
         stack,
         name,
@@ -258,7 +262,7 @@ def start_gunicorn(
             )
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/accounts/sign-in/")
+            conn.request("GET", ready_path)
             status = conn.getresponse().status
             conn.close()
             if status == 200:
@@ -361,6 +365,21 @@ def start_redis(stack: Stack, port: int) -> subprocess.Popen[bytes]:
             pass
         time.sleep(0.05)
     raise RuntimeError("redis-server did not answer within 20 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of every live thread of a process so far, from the kernel's per-thread
+    run time (schedstat, nanoseconds; /proc/<pid>/stat counts in 10 ms ticks). 0 once
+    the process is gone; a thread that has ended no longer counts."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with (
+                contextlib.suppress(OSError),
+                open(f"/proc/{pid}/task/{task}/schedstat") as handle,
+            ):
+                total += int(handle.read().split()[0])
+    return total / 1e9
 
 
 def install_signal_handlers() -> None:

@@ -222,8 +222,9 @@ def make_fixture(clients: int) -> Fixture:
 # --- Signing in ------------------------------------------------------------------------
 
 
-def sign_in(client: Client, email: str, secret: str) -> None:
-    """E-mail, password, then the authenticator code, as a person does it."""
+def sign_in(client: Client, email: str, secret: str, *, home: str = "/iamis/") -> None:
+    """E-mail, password, then the authenticator code, as a person does it; then `home`
+    must answer 200."""
     import pyotp
 
     from portal.demo import DEMO_PASSWORD
@@ -251,9 +252,9 @@ def sign_in(client: Client, email: str, secret: str) -> None:
         time.sleep(30.5 - time.time() % 30)
     else:
         raise RuntimeError(f"{email}: the authenticator code was refused twice")
-    home = client.request("GET", "/iamis/")
-    if home.status != 200:
-        raise RuntimeError(f"{email}: signed in but /iamis/ answered {home.status}")
+    page = client.request("GET", home)
+    if page.status != 200:
+        raise RuntimeError(f"{email}: signed in but {home} answered {page.status}")
 
 
 def sign_in_all(port: int, accounts: list[tuple[str, str]]) -> list[Client]:
@@ -379,13 +380,7 @@ def workers_cpu(master_pid: int) -> float:
     schedstat run time), as shared/CHECKS.md measures CPU per request."""
     from bench.upload import children
 
-    total = 0
-    for pid in children(master_pid):
-        with contextlib.suppress(OSError):
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/schedstat") as handle:
-                    total += int(handle.read().split()[0])
-    return total / 1e9
+    return sum(_stack.cpu_seconds(pid) for pid in children(master_pid))
 
 
 def concurrent_saves(
