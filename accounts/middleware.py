@@ -7,6 +7,7 @@ were signed out; this middleware keeps both times in the session and says which 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -15,6 +16,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+
+from common.tenancy import remember_memberships
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN = "last_seen"
@@ -32,7 +38,10 @@ class SessionLifetimeMiddleware:
             signed_in_at = session.setdefault(SIGNED_IN_AT, now)
             last_seen = session.get(LAST_SEEN, now)
             reason = None
-            if now - last_seen > settings.SESSION_IDLE_SECONDS:
+            # `last_seen` may lag real activity by up to SESSION_TOUCH_SECONDS (it is
+            # written at most that often), so idleness counts from after that lag.
+            idle_limit = settings.SESSION_IDLE_SECONDS + settings.SESSION_TOUCH_SECONDS
+            if now - last_seen > idle_limit:
                 reason = "idle"
             elif now - signed_in_at > settings.SESSION_ABSOLUTE_SECONDS:
                 reason = "expired"
@@ -44,9 +53,21 @@ class SessionLifetimeMiddleware:
                     response["HX-Redirect"] = f"{reverse('accounts:sign_in')}?{query}"
                     return response
                 return redirect(f"{reverse('accounts:sign_in')}?{query}")
-            if not is_background_poll(request):
+            stale = now - session.get(LAST_SEEN, 0) >= settings.SESSION_TOUCH_SECONDS
+            if stale and not is_background_poll(request):
                 session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+def start_session_clock(
+    sender: object, request: HttpRequest, user: User, **kwargs: object
+) -> None:
+    """Every sign-in (user_logged_in) starts both clocks and notes the person's
+    centres, so the first page after it need not write the session again."""
+    now = int(timezone.now().timestamp())
+    request.session[SIGNED_IN_AT] = now
+    request.session[LAST_SEEN] = now
+    remember_memberships(request, user)
 
 
 def is_background_poll(request: HttpRequest) -> bool:

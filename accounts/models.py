@@ -169,9 +169,13 @@ class Membership(models.Model):
         )
 
     def has_access(self, area: str) -> bool:
-        """Whether this member may use a Portal area; needs `grants` prefetched or loads it."""
+        """Whether this member may use a Portal area: from the areas TenancyMiddleware
+        read with the membership, or else from `grants` (prefetched, or one query)."""
         if self.is_centre_admin:
             return True
+        granted: str | None = getattr(self, "granted_areas", None)
+        if granted is not None:
+            return area in granted.split(",")
         return any(grant.area == area for grant in self.grants.all())
 
 

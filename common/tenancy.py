@@ -15,6 +15,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    OuterRef,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,19 +56,36 @@ class CentreRequest(HttpRequest):
     centre: Centre
 
 
+def _memberships_of(user: User) -> QuerySet[Membership]:
+    """A person's active memberships, each read in one query with what every request
+    needs: the centre, the training profile (training.access's terms check) and the
+    granted areas as text (Membership.has_access), never a second query for grants."""
+    from accounts.models import AccessGrant, Membership
+
+    areas = (
+        AccessGrant.objects.filter(membership=OuterRef("pk"))
+        .values("membership")
+        .annotate(
+            areas=StringAgg("area", delimiter=Value(","), output_field=TextField())
+        )
+        .values("areas")
+    )
+    return (
+        Membership.objects.filter(user=user, is_active=True, centre__isnull=False)
+        .select_related("centre", "training")
+        .annotate(
+            granted_areas=Coalesce(Subquery(areas), Value(""), output_field=TextField())
+        )
+    )
+
+
 def active_membership(request: HttpRequest) -> Membership | None:
     """The membership chosen in this session, or the only one a person has."""
-    from accounts.models import Membership
 
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = (
-        Membership.objects.filter(user=user, is_active=True, centre__isnull=False)
-        # The training profile rides along (a join) for training.access's terms check.
-        .select_related("centre", "training")
-        .prefetch_related("grants")
-    )
+    memberships = _memberships_of(user)
     chosen_id = request.session.get(SESSION_KEY)
     if chosen_id is not None:
         membership = memberships.filter(pk=chosen_id).first()
@@ -74,6 +100,15 @@ def active_membership(request: HttpRequest) -> Membership | None:
         request.session[SESSION_KEY] = only[0].pk
         return only[0]
     return None
+
+
+def remember_memberships(request: HttpRequest, user: User) -> None:
+    """At sign-in: note whether the person has several centres and, with only one,
+    choose it, so the pages after sign-in need not write the session to say so."""
+    only = list(_memberships_of(user).values_list("pk", flat=True)[:2])
+    request.session[SEVERAL_KEY] = len(only) > 1
+    if len(only) == 1:
+        request.session[SESSION_KEY] = only[0]
 
 
 def choose_membership(request: HttpRequest, membership: Membership) -> None:

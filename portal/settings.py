@@ -366,7 +366,16 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 20 * 60)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
+# A session is written only when it changed: "last seen" moves on at most once this
+# often, so a busy teacher's saves do not each rewrite their session. The idle rule
+# allows for that lag (a session never ends before SESSION_IDLE_SECONDS of idleness).
+SESSION_TOUCH_SECONDS = env_int("SESSION_TOUCH_SECONDS", 60)
+SESSION_SAVE_EVERY_REQUEST = False
+if REDIS_URL:
+    # Read from the shared cache, written through to the database: no session query on
+    # most requests. (Not with the embedded per-process cache: a sign-out in one process
+    # would not reach another's copy.)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

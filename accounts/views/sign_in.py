@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import (
@@ -38,7 +37,6 @@ from accounts.forms import (
 )
 from accounts.invites import invite_accept as accept_invite
 from accounts.invites import invite_for_token
-from accounts.middleware import LAST_SEEN, SIGNED_IN_AT
 from accounts.models import User
 from accounts.selectors import memberships_for
 from accounts.sessions import sessions_end_everywhere
@@ -94,10 +92,7 @@ def _complete_sign_in(request: HttpRequest, user: User, *, how: str) -> str:
     """Sign the person in for real; returns where they were going."""
     target = _safe_next(request, request.session.get(PENDING_NEXT))
     _clear_pending(request)
-    login(request, user, backend=ModelBackend)
-    now = _now_seconds()
-    request.session[SIGNED_IN_AT] = now
-    request.session[LAST_SEEN] = now
+    login(request, user, backend=ModelBackend)  # starts the session clocks too
     CODE_FAILURES.clear(user.pk, client_ip(request))
     audit_record(
         action=AuditEvent.Action.SIGN_IN, actor=user, request=request, method=how
@@ -115,10 +110,6 @@ def _in_their_language(response: HttpResponse, user: User) -> HttpResponse:
         httponly=True,
     )
     return response
-
-
-def _now_seconds() -> int:
-    return int(timezone.now().timestamp())
 
 
 def _code_locked(request: HttpRequest, user: User) -> bool:

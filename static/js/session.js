@@ -11,6 +11,9 @@
   var idle = parseInt(box.getAttribute("data-idle-seconds"), 10) * 1000;
   if (!idle) return;
   var lead = Math.min(120000, idle / 4);
+  // The server notes activity at most this often, so it may end the session up to this
+  // much after `idle`; the end is checked once that is past.
+  var touch = (parseInt(box.getAttribute("data-touch-seconds"), 10) || 0) * 1000;
   var warnTimer = null;
   var endTimer = null;
 
@@ -89,7 +92,7 @@
     window.clearTimeout(warnTimer);
     window.clearTimeout(endTimer);
     warnTimer = window.setTimeout(show, idle - lead);
-    endTimer = window.setTimeout(check, idle + 1000);
+    endTimer = window.setTimeout(check, idle + touch + 1000);
   }
 
   function active() {

@@ -182,6 +182,7 @@ def test_list_makes_the_same_queries_for_few_and_many_users(alice_client, two_ce
             index = Membership.objects.filter(centre=centre).count()
             MembershipFactory(centre=centre)
             _make_invite(centre, f"pending{index}@alice.example")
+        alice_client.get(LIST)  # the session's first write is not the page's cost
         with CaptureQueriesContext(connection) as captured:
             response = alice_client.get(LIST)
         assert response.status_code == 200
@@ -544,6 +545,7 @@ def test_audit_log_makes_the_same_queries_for_one_and_fifty_events(
                 actor=two_centres.alice,
                 centre=two_centres.alice_centre,
             )
+        alice_client.get(AUDIT)  # the session's first write is not the page's cost
         with CaptureQueriesContext(connection) as captured:
             alice_client.get(AUDIT)
         return len(captured)

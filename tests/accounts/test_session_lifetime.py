@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.middleware import LAST_SEEN, SIGNED_IN_AT
+from accounts.middleware import BACKGROUND_POLL_HEADER, LAST_SEEN, SIGNED_IN_AT
 
 
 def _age_session(client, *, idle: int, since_sign_in: int) -> None:
@@ -16,9 +18,11 @@ def _age_session(client, *, idle: int, since_sign_in: int) -> None:
     session.save()
 
 
-def test_twenty_minutes_idle_signs_out_and_says_so(alice_client):
+def test_twenty_minutes_idle_signs_out_and_says_so(alice_client, settings):
     alice_client.get(reverse("portal:home"))
-    _age_session(alice_client, idle=20 * 60 + 1, since_sign_in=3600)
+    # Twenty minutes after the last activity, however late "last seen" was written.
+    idle = settings.SESSION_IDLE_SECONDS + settings.SESSION_TOUCH_SECONDS + 1
+    _age_session(alice_client, idle=idle, since_sign_in=3600)
 
     response = alice_client.get(reverse("iamis:index"), follow=True)
 
@@ -33,6 +37,59 @@ def test_activity_within_twenty_minutes_keeps_the_session(alice_client):
     response = alice_client.get(reverse("iamis:index"))
 
     assert response.status_code == 200
+
+
+def test_last_seen_written_a_minute_before_the_last_activity_keeps_the_session(
+    alice_client, settings
+):
+    # "Last seen" lags activity by up to SESSION_TOUCH_SECONDS: a person busy until
+    # just under twenty minutes ago is still signed in.
+    alice_client.get(reverse("portal:home"))
+    idle = settings.SESSION_IDLE_SECONDS + settings.SESSION_TOUCH_SECONDS - 5
+    _age_session(alice_client, idle=idle, since_sign_in=3600)
+
+    response = alice_client.get(reverse("iamis:index"))
+
+    assert response.status_code == 200
+
+
+def _session_writes(client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")
+    ]
+
+
+def test_a_busy_session_is_written_at_most_once_a_minute(alice_client, settings):
+    alice_client.get(reverse("portal:home"))
+    _age_session(alice_client, idle=settings.SESSION_TOUCH_SECONDS, since_sign_in=60)
+
+    first = _session_writes(alice_client, reverse("iamis:index"))
+    again = _session_writes(alice_client, reverse("iamis:index"))
+    last_seen = alice_client.session[LAST_SEEN]
+
+    assert len(first) == 1
+    assert again == []
+    assert int(timezone.now().timestamp()) - last_seen < 5
+
+
+def test_a_background_poll_never_moves_last_seen(alice_client, settings):
+    alice_client.get(reverse("portal:home"))
+    _age_session(alice_client, idle=600, since_sign_in=3600)
+    before = alice_client.session[LAST_SEEN]
+
+    writes = []
+    with CaptureQueriesContext(connection) as queries:
+        alice_client.get(
+            reverse("portal:home"), headers={BACKGROUND_POLL_HEADER: "true"}
+        )
+    writes = [q["sql"] for q in queries.captured_queries if "UPDATE" in q["sql"]]
+
+    assert alice_client.session[LAST_SEEN] == before
+    assert not any("django_session" in sql for sql in writes)
 
 
 def test_twelve_hours_after_sign_in_the_session_ends_however_busy(alice_client):

@@ -265,6 +265,7 @@ def csrf_failure_page(visit: Visit) -> None:
 def session_expired_page(visit: Visit, settings) -> None:
     visit.sign_in(visit.alice, "/")
     settings.SESSION_IDLE_SECONDS = 1
+    settings.SESSION_TOUCH_SECONDS = 0
     time.sleep(2.1)
     visit.go("/iamis/")
     expect(visit.page.locator("[data-testid=session-ended]")).to_be_visible()

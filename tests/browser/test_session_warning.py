@@ -21,6 +21,7 @@ def test_an_idle_page_warns_first_and_staying_signed_in_keeps_the_session(
     totp = give_authenticator(two_centres.alice)
     _sign_in(page, live_server.url, "alice@alice.example", totp.now())
     settings.SESSION_IDLE_SECONDS = 8
+    settings.SESSION_TOUCH_SECONDS = 1
     page.goto(f"{live_server.url}/iamis/")
     page.locator("#id_q, main a").first.focus()
     warning = page.locator("#session-warning")
@@ -46,6 +47,7 @@ def test_a_page_left_alone_lands_on_session_ended_with_its_address_kept(
     totp = give_authenticator(two_centres.alice)
     _sign_in(page, live_server.url, "alice@alice.example", totp.now())
     settings.SESSION_IDLE_SECONDS = 4
+    settings.SESSION_TOUCH_SECONDS = 1
     marksheet = f"/iamis/units/{two_centres.alice_unit.public_id}/"
     page.goto(f"{live_server.url}{marksheet}")
 

@@ -1,0 +1,83 @@
+"""The fixed cost of a signed-in request: the user and the membership (with its centre,
+training profile and granted areas) in one query each, the session from the cache and
+written only when it changed; and nothing cached so long that a change waits."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import AccessGrant
+from tests.factories import AccessGrantFactory
+
+
+@pytest.fixture
+def teacher_client(two_centres) -> Client:
+    client = Client()
+    client.force_login(two_centres.alice_teacher.user)
+    return client
+
+
+def _queries(client, method: str, url: str, **data) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        getattr(client, method)(url, data)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_a_signed_in_trivial_view_reads_the_user_and_the_membership_only(
+    alice_client,
+):
+    alice_client.get(reverse("portal:home"))
+
+    queries = _queries(alice_client, "post", "/i18n/setlang/", language="en", next="/")
+
+    assert len(queries) == 2, queries
+    assert '"accounts_user"' in queries[0]
+    assert '"accounts_membership"' in queries[1]
+    assert '"accounts_accessgrant"' in queries[1]  # the areas, in the same query
+
+
+def test_a_removed_grant_stops_working_on_the_very_next_request(
+    teacher_client, two_centres
+):
+    index = reverse("iamis:index")
+    membership = two_centres.alice_teacher
+    grant = AccessGrantFactory(membership=membership, area=AccessGrant.Area.IAMIS)
+    allowed = teacher_client.get(index)
+
+    grant.delete()
+    refused = teacher_client.get(index)
+
+    assert allowed.status_code == 200
+    assert refused.status_code == 403
+
+
+def test_a_grant_given_works_on_the_very_next_request(teacher_client, two_centres):
+    index = reverse("iamis:index")
+    refused = teacher_client.get(index)
+
+    AccessGrantFactory(
+        membership=two_centres.alice_teacher, area=AccessGrant.Area.IAMIS
+    )
+    allowed = teacher_client.get(index)
+
+    assert refused.status_code == 403
+    assert allowed.status_code == 200
+
+
+def test_a_removed_membership_is_signed_out_of_the_centre_on_the_next_request(
+    teacher_client, two_centres
+):
+    AccessGrantFactory(
+        membership=two_centres.alice_teacher, area=AccessGrant.Area.IAMIS
+    )
+    teacher_client.get(reverse("iamis:index"))
+
+    two_centres.alice_teacher.is_active = False
+    two_centres.alice_teacher.save(update_fields=["is_active"])
+    response = teacher_client.get(reverse("iamis:index"))
+
+    assert response.status_code == 403
