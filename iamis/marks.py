@@ -8,6 +8,7 @@ only an approved change request changes a mark (with history).
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from functools import partial
@@ -201,27 +202,89 @@ def _write(
     old = _snapshot(mark)
     if mark is None:
         mark = Mark(entry=entry, centre_id=entry.centre_id, unit=unit, version=0)
-    mark.status = new["status"] or Mark.Status.MARKED
-    mark.task_marks = new["task_marks"]
-    mark.grade = new["grade"]
-    mark.initials = new["initials"]
-    mark.total = _total(new, tasks)
-    mark.is_complete = _is_complete(new, unit, tasks)
+    _set_fields(mark, _fields_for(new, unit=unit, tasks=tasks, acting_user=acting_user))
+    mark.save()
+    _history(mark, old=old, acting_user=acting_user, source=source)
+    return mark
+
+
+def _fields_for(
+    new: dict[str, Any], *, unit: Unit, tasks: list[Task], acting_user: User | None
+) -> dict[str, Any]:
+    """A row's stored fields for the new cell values (the version is the caller's)."""
+    return {
+        "status": new["status"] or Mark.Status.MARKED,
+        "task_marks": new["task_marks"],
+        "grade": new["grade"],
+        "initials": new["initials"],
+        "total": _total(new, tasks),
+        "is_complete": _is_complete(new, unit, tasks),
+        "updated_by": acting_user,
+        "updated_at": timezone.now(),
+    }
+
+
+def _set_fields(mark: Mark, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(mark, name, value)
     mark.version += 1
-    mark.updated_by = acting_user
     # Field checks only: the values were computed here, and the database's own constraints
     # (uniqueness, total-or-grade, lock) guard the rest without an extra query.
     mark.clean_fields(exclude=["entry", "centre", "unit", "updated_by", "submission"])
-    mark.save()
+
+
+def _history(
+    mark: Mark, *, old: dict[str, Any], acting_user: User | None, source: str
+) -> None:
     MarkChange.objects.create(
         mark=mark,
-        centre_id=entry.centre_id,
+        centre_id=mark.centre_id,
         changed_by=acting_user,
         source=source,
         old=old,
         new=_snapshot(mark),
     )
-    return mark
+
+
+def _save_cell_unlocked(
+    *,
+    entry: Entry,
+    unit: Unit,
+    tasks: list[Task],
+    field: str,
+    raw_value: str,
+    seen_version: int | None,
+    confirm_absent: bool,
+    acting_user: User | None,
+    source: str,
+) -> Mark | None:
+    """The common save, without a row lock: the mark read with the entry is changed by
+    one UPDATE that applies only if the row is still that version and not submitted.
+    Anything else (no mark yet, a refusal, a conflict, nothing to change, or the row
+    moved on meanwhile) returns None, and the caller decides again under the lock."""
+    if not Entry.mark.is_cached(entry):
+        return None
+    mark: Mark | None = getattr(entry, "mark", None)
+    if mark is None or mark.is_locked or seen_version != mark.version:
+        return None
+    try:
+        parsed = parse_cell(unit=unit, tasks=tasks, field=field, raw=raw_value)
+    except ValidationError:
+        return None
+    old = _snapshot(mark)
+    new = _apply(old, parsed)
+    if new == old or (parsed.action == "absent" and not confirm_absent):
+        return None
+    # A copy, so that an UPDATE that finds the row moved on leaves the entry's mark as read.
+    changed = copy.copy(mark)
+    fields = _fields_for(new, unit=unit, tasks=tasks, acting_user=acting_user)
+    _set_fields(changed, fields)
+    updated = Mark.objects.filter(pk=mark.pk, version=seen_version, is_locked=False)
+    if not updated.update(**fields, version=changed.version):
+        return None
+    _history(changed, old=old, acting_user=acting_user, source=source)
+    entry.mark = changed
+    return changed
 
 
 def mark_save_cell(
@@ -248,6 +311,19 @@ def mark_save_cell(
     if tasks is None:
         tasks = list(unit.tasks.all())
     with transaction.atomic():
+        saved = _save_cell_unlocked(
+            entry=entry,
+            unit=unit,
+            tasks=tasks,
+            field=field,
+            raw_value=raw_value,
+            seen_version=seen_version,
+            confirm_absent=confirm_absent,
+            acting_user=acting_user,
+            source=source,
+        )
+        if saved is not None:
+            return CellResult(saved)
         mark = Mark.objects.select_for_update().filter(entry=entry).first()
         if mark is not None and mark.is_locked:
             return CellResult(

@@ -255,3 +255,80 @@ def test_late_entries_are_marked_and_submitted_on_their_own(sheet, two_centres):
     )
 
     assert (second.mark_count, second.is_first) == (1, False)
+
+
+# --- A save read its row, and the row moved on before the write -------------------------
+
+
+def _read_with_its_mark(entry):
+    """The entry as a save reads it (iamis.selectors.access_member_entry): with its mark."""
+    from iamis.models import Entry
+
+    return Entry.objects.select_related("unit", "candidate", "mark").get(pk=entry.pk)
+
+
+def _save(entry, value: str, *, seen_version: int):
+    return mark_save_cell(
+        centre=entry.centre,
+        entry=entry,
+        field="task-1",
+        raw_value=value,
+        seen_version=seen_version,
+        confirm_absent=False,
+        acting_user=None,
+    )
+
+
+def test_a_row_changed_after_the_save_read_it_is_a_conflict_not_an_overwrite(sheet):
+    fill(sheet[0], "20")
+    read = _read_with_its_mark(sheet[0])
+    fill(sheet[0], "30")  # someone else, between the read and the write
+
+    result = _save(read, "22", seen_version=1)
+
+    assert result.conflict
+    assert Mark.objects.get(entry=sheet[0]).total == 30
+    assert MarkChange.objects.filter(mark__entry=sheet[0]).count() == 2
+
+
+def test_a_row_submitted_after_the_save_read_it_is_refused(sheet, two_centres):
+    for entry in sheet:
+        fill(entry, "20")
+    read = _read_with_its_mark(sheet[0])
+    marks_submit(
+        centre=two_centres.alice_centre,
+        unit=two_centres.alice_unit,
+        acting_user=two_centres.alice,
+    )
+
+    result = _save(read, "22", seen_version=1)
+
+    assert result.outcome == "refused"
+    assert Mark.objects.get(entry=sheet[0]).total == 20
+
+
+def test_a_row_already_holding_the_value_after_the_read_is_answered_saved(sheet):
+    fill(sheet[0], "20")
+    read = _read_with_its_mark(sheet[0])
+    fill(sheet[0], "22")  # the same save's first try, whose answer was lost
+
+    result = _save(read, "22", seen_version=1)
+
+    assert result.saved
+    assert MarkChange.objects.filter(mark__entry=sheet[0]).count() == 2
+
+
+def test_the_common_save_moves_the_version_on_once_with_one_history_row(sheet):
+    fill(sheet[0], "20")
+    read = _read_with_its_mark(sheet[0])
+
+    result = _save(read, "25", seen_version=1)
+
+    mark = Mark.objects.get(entry=sheet[0])
+    assert result.saved
+    assert (mark.total, mark.version, result.mark.version) == (25, 2, 2)
+    change = MarkChange.objects.filter(mark=mark).latest("pk")
+    assert (change.old["task_marks"], change.new["task_marks"]) == (
+        {"1": 20},
+        {"1": 25},
+    )
