@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from common.membership_cache import memberships_changed
 from common.urls import absolute_url
 from iamis.models import Centre
 
@@ -250,11 +251,7 @@ def invite_accept(
                 language=invite.language,
             )
         if invite.account_type == Membership.AccountType.EXAMS_OFFICER:
-            Membership.objects.filter(
-                centre=invite.centre,
-                account_type=Membership.AccountType.EXAMS_OFFICER,
-                is_active=True,
-            ).exclude(user=user).update(account_type=Membership.AccountType.ADMIN)
+            _former_exams_officers_become_admins(centre=invite.centre, user=user)
             centre = invite.centre
             centre.exams_officer_name = (
                 f"{invite.first_name} {invite.last_name}".strip()
@@ -309,16 +306,23 @@ def _membership_activate(
     return membership
 
 
+def _former_exams_officers_become_admins(*, centre: Centre, user: User) -> None:
+    former = Membership.objects.filter(
+        centre=centre,
+        account_type=Membership.AccountType.EXAMS_OFFICER,
+        is_active=True,
+    ).exclude(user=user)
+    # An UPDATE sends no save signal: their cached memberships are renewed here.
+    memberships_changed(former.values_list("pk", flat=True))
+    former.update(account_type=Membership.AccountType.ADMIN)
+
+
 def exams_officer_hand_over(*, centre: Centre, user: User, name: str) -> Membership:
     """Make `user` the centre's exams officer; the previous one becomes an Admin account.
 
     The centre record's exams officer name and e-mail follow. Call inside a transaction.
     """
-    Membership.objects.filter(
-        centre=centre,
-        account_type=Membership.AccountType.EXAMS_OFFICER,
-        is_active=True,
-    ).exclude(user=user).update(account_type=Membership.AccountType.ADMIN)
+    _former_exams_officers_become_admins(centre=centre, user=user)
     membership = _membership_activate(
         user=user, centre=centre, account_type=Membership.AccountType.EXAMS_OFFICER
     )

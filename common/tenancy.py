@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from common import scoping
+from common.membership_cache import cached_membership
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -72,6 +73,8 @@ def _memberships_of(user: User) -> QuerySet[Membership]:
     )
     return (
         Membership.objects.filter(user=user, is_active=True, centre__isnull=False)
+        # The model's ordering joins the user for their e-mail: not wanted here.
+        .order_by("pk")
         .select_related("centre", "training")
         .annotate(
             granted_areas=Coalesce(Subquery(areas), Value(""), output_field=TextField())
@@ -88,8 +91,10 @@ def active_membership(request: HttpRequest) -> Membership | None:
     memberships = _memberships_of(user)
     chosen_id = request.session.get(SESSION_KEY)
     if chosen_id is not None:
-        membership = memberships.filter(pk=chosen_id).first()
-        if membership is not None:
+        membership = cached_membership(
+            chosen_id, lambda: memberships.filter(pk=chosen_id).first()
+        )
+        if membership is not None and membership.user_id == user.pk:
             if SEVERAL_KEY not in request.session:
                 request.session[SEVERAL_KEY] = memberships.count() > 1
             return membership

@@ -371,6 +371,9 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 # allows for that lag (a session never ends before SESSION_IDLE_SECONDS of idleness).
 SESSION_TOUCH_SECONDS = env_int("SESSION_TOUCH_SECONDS", 60)
 SESSION_SAVE_EVERY_REQUEST = False
+# The signed-in person's membership is kept this long in the shared cache, renewed by
+# any change to it (common/membership_cache.py); 0 (the embedded run) reads it each time.
+MEMBERSHIP_CACHE_SECONDS = env_int("MEMBERSHIP_CACHE_SECONDS", 300 if REDIS_URL else 0)
 if REDIS_URL:
     # Read from the shared cache, written through to the database: no session query on
     # most requests. (Not with the embedded per-process cache: a sign-out in one process

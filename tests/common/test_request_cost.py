@@ -27,17 +27,53 @@ def _queries(client, method: str, url: str, **data) -> list[str]:
     return [query["sql"] for query in captured.captured_queries]
 
 
-def test_a_signed_in_trivial_view_reads_the_user_and_the_membership_only(
-    alice_client,
-):
-    alice_client.get(reverse("portal:home"))
+def test_a_signed_in_trivial_view_reads_only_the_user(alice_client):
+    first = _queries(alice_client, "post", "/i18n/setlang/", language="en", next="/")
+    again = _queries(alice_client, "post", "/i18n/setlang/", language="en", next="/")
 
-    queries = _queries(alice_client, "post", "/i18n/setlang/", language="en", next="/")
+    # The first request reads the membership with its areas in one query; later ones
+    # take it from the cache, and the session from the cache too.
+    assert len(first) == 2, first
+    assert '"accounts_accessgrant"' in first[1]
+    assert len(again) == 1, again
+    assert '"accounts_user"' in again[0]
 
-    assert len(queries) == 2, queries
-    assert '"accounts_user"' in queries[0]
-    assert '"accounts_membership"' in queries[1]
-    assert '"accounts_accessgrant"' in queries[1]  # the areas, in the same query
+
+def test_a_changed_centre_shows_on_the_very_next_request(alice_client, two_centres):
+    home = reverse("portal:home")
+    alice_client.get(home)
+
+    centre = two_centres.alice_centre
+    centre.name = "Alice Renamed Academy"
+    centre.save()
+    response = alice_client.get(home)
+
+    assert response.context["request"].centre.name == "Alice Renamed Academy"
+
+
+def test_a_membership_read_before_a_change_is_never_served_after_it(two_centres):
+    from accounts.models import Membership
+    from common.membership_cache import cached_membership, memberships_changed
+
+    membership = two_centres.alice_teacher
+    stale = Membership.objects.get(pk=membership.pk)
+
+    def read_then_changed_meanwhile():
+        memberships_changed([membership.pk])  # the change lands during the read
+        return stale
+
+    cached_membership(membership.pk, read_then_changed_meanwhile)
+    loads = []
+
+    def read_again():
+        loads.append(membership.pk)
+        return stale
+
+    cached_membership(membership.pk, read_again)
+
+    assert loads == [
+        membership.pk
+    ]  # read afresh, not the one stored under the old token
 
 
 def test_a_removed_grant_stops_working_on_the_very_next_request(

@@ -1,0 +1,113 @@
+"""The active membership, kept briefly in the shared cache so a request need not read it.
+
+Every signed-in request needs the membership with its centre, training profile and
+granted areas (common/tenancy.py). Reading them is one query, but on this hardware the
+ORM's cost of building that query is most of a trivial request's CPU; the cache holds
+the finished object instead.
+
+A change must take effect on the very next request, so entries are never deleted and
+hoped gone: each membership has a *generation* (a random token) that is part of the
+entry's key, and any change to the membership, its grants, its training profile or its
+centre replaces the token, at once and again once the change commits. A reader takes the token first and
+the database second, so a value read before a change can only be stored under a token
+nobody asks for again. Without a shared cache (the embedded run) nothing is cached.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+if TYPE_CHECKING:
+    from accounts.models import Membership
+
+_GENERATION = "tenancy:generation:{pk}"
+_ENTRY = "tenancy:membership:{pk}:{generation}"
+
+
+def _enabled() -> bool:
+    return settings.MEMBERSHIP_CACHE_SECONDS > 0
+
+
+def _generation(pk: int) -> str:
+    key = _GENERATION.format(pk=pk)
+    generation = cache.get(key)
+    if generation is None:
+        # First use, or evicted: a fresh token can match no entry stored before.
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(key)
+    return str(generation)
+
+
+def cached_membership(
+    pk: int, load: Callable[[], Membership | None]
+) -> Membership | None:
+    """Membership `pk` from the cache, or from `load()` (then stored)."""
+    if not _enabled():
+        return load()
+    entry = _ENTRY.format(pk=pk, generation=_generation(pk))
+    membership: Membership | None = cache.get(entry)
+    if membership is None:
+        membership = load()
+        if membership is not None:
+            cache.set(entry, membership, timeout=settings.MEMBERSHIP_CACHE_SECONDS)
+    return membership
+
+
+def memberships_changed(pks: Iterable[int]) -> None:
+    """Make the next request read these memberships afresh (after the change commits)."""
+    pks = list(pks)
+    if not pks or not _enabled():
+        return
+
+    def renew() -> None:
+        cache.set_many(
+            {_GENERATION.format(pk=pk): uuid.uuid4().hex for pk in pks}, timeout=None
+        )
+
+    # At once (this transaction's own later requests, and tests, see the change) and
+    # again once it commits: what another request read in between was the old rows.
+    renew()
+    transaction.on_commit(renew)
+
+
+def _membership_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    memberships_changed([instance.pk])
+
+
+def _part_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # An access grant or training profile: its membership changes with it.
+    memberships_changed([instance.membership_id])
+
+
+def _centre_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from accounts.models import Membership
+
+    memberships_changed(
+        Membership.objects.filter(centre_id=instance.pk).values_list("pk", flat=True)
+    )
+
+
+def connect() -> None:
+    """Wire the invalidation to every model the cached membership carries (apps.py)."""
+    from django.db.models.signals import post_delete, post_save
+
+    receivers = [
+        ("accounts.Membership", _membership_saved),
+        ("accounts.AccessGrant", _part_saved),
+        ("training.TrainingProfile", _part_saved),
+        ("iamis.Centre", _centre_saved),
+    ]
+    for sender, receiver in receivers:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                receiver,
+                sender=sender,
+                weak=False,
+                dispatch_uid=f"membership-cache:{sender}:{signal is post_save}",
+            )
