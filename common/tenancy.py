@@ -110,10 +110,12 @@ def active_membership(request: HttpRequest) -> Membership | None:
 def remember_memberships(request: HttpRequest, user: User) -> None:
     """At sign-in: note whether the person has several centres and, with only one,
     choose it, so the pages after sign-in need not write the session to say so."""
-    only = list(_memberships_of(user).values_list("pk", flat=True)[:2])
+    only = list(_memberships_of(user)[:2])
     request.session[SEVERAL_KEY] = len(only) > 1
     if len(only) == 1:
-        request.session[SESSION_KEY] = only[0]
+        request.session[SESSION_KEY] = only[0].pk
+        # Into the cache too: the first page after sign-in need not read it again.
+        cached_membership(only[0].pk, lambda: only[0])
 
 
 def choose_membership(request: HttpRequest, membership: Membership) -> None:

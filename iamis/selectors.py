@@ -112,15 +112,20 @@ def access_unit(*, membership: Membership, unit_id: UUID) -> Unit:
     return get_object_or_404(units_for_member(membership=membership), public_id=unit_id)
 
 
+def unit_named_for_member(*, membership: Membership, unit_id: UUID) -> QuerySet[Unit]:
+    """The unit `unit_id` if this member may open it (else nothing), as a subquery for
+    one-query reads of things that belong to it."""
+    units = Unit.objects.filter(public_id=unit_id)
+    limit = _unit_limit(membership)
+    return units if limit is None else units.filter(limit)
+
+
 def access_member_entry(
     *, membership: Membership, unit_id: UUID, candidate_no: int
 ) -> Entry:
     """One candidate's entry on a unit this member may open, with its unit, candidate
     and mark, in one query (a mark save needs no more); 404 as `access_unit` would be."""
-    units = Unit.objects.filter(public_id=unit_id)
-    limit = _unit_limit(membership)
-    if limit is not None:
-        units = units.filter(limit)
+    units = unit_named_for_member(membership=membership, unit_id=unit_id)
     return get_object_or_404(
         Entry.objects.select_related("candidate", "unit", "mark"),
         centre=membership.centre,

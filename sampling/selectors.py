@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from uuid import UUID
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -9,10 +12,28 @@ from iamis.models import Centre, Entry, Mark, Unit
 
 from .models import Sample, SampleMember
 
+if TYPE_CHECKING:
+    from accounts.models import Membership
+
 
 def sample_for(*, centre: Centre, unit: Unit) -> Sample | None:
     return (
         Sample.objects.filter(centre=centre, unit=unit).select_related("unit").first()
+    )
+
+
+def sample_status(*, membership: Membership, unit_id: UUID) -> str | None:
+    """The status of the centre's sample of a unit this member may open, in one query;
+    None when there is none or the unit is not theirs (the full page then says which)."""
+    from iamis.selectors import unit_named_for_member
+
+    return (
+        Sample.objects.filter(
+            centre=membership.centre,
+            unit__in=unit_named_for_member(membership=membership, unit_id=unit_id),
+        )
+        .values_list("status", flat=True)
+        .first()
     )
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from accounts.middleware import is_background_poll
 from common.tenancy import CentreRequest
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Mark, Unit
@@ -82,9 +83,13 @@ def _rows(
     return rows
 
 
+def _show(request: CentreRequest) -> str:
+    return "all" if request.GET.get("show") == "all" else "samples"
+
+
 def _context(request: CentreRequest, unit: Unit) -> dict[str, object]:
     sample = selectors.sample_for(centre=request.centre, unit=unit)
-    show = "all" if request.GET.get("show") == "all" else "samples"
+    show = _show(request)
     rows = (
         _rows(request, unit, sample, show)
         if sample and sample.status == Sample.Status.READY
@@ -96,6 +101,19 @@ def _context(request: CentreRequest, unit: Unit) -> dict[str, object]:
 @require_safe
 @iamis_required
 def samples(request: CentreRequest, unit_id: UUID) -> HttpResponse:
+    if request.htmx and is_background_poll(request):
+        status = selectors.sample_status(membership=request.membership, unit_id=unit_id)
+        if status == Sample.Status.PENDING:
+            # Still generating: the same small notice again, from one query.
+            return render(
+                request,
+                "sampling/samples.html#sample-panel",
+                {
+                    "unit": {"public_id": unit_id},
+                    "sample": {"status": status},
+                    "show": _show(request),
+                },
+            )
     unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
     context = _context(request, unit)
     if request.htmx:

@@ -666,10 +666,10 @@ def test_a_mark_save_takes_the_same_few_queries_whatever_the_sheet_size(
     large = queries_for_a_save(1002, "22")
 
     assert len(small) == len(large), large
-    # The user; the membership with its grants (the session comes from the cache and
+    # The user (the session and the membership come from the cache, and the session
     # is not rewritten); the entry with its unit and mark (access checked); the tasks;
     # one UPDATE that applies only to the version read; the history row. No row lock
     # unless that UPDATE finds the row moved on, and nothing counts the sheet.
-    assert len(large) == 6, "\n".join(large)
+    assert len(large) == 5, "\n".join(large)
     assert not any("FOR UPDATE" in sql for sql in large), large
     assert not any("COUNT(" in sql for sql in large), large

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from iamis.marks import marks_submit
@@ -187,3 +189,44 @@ def test_an_outcome_units_sample_gives_grades_not_marks_as_reasons(
     order = ["Distinction", "Merit", "Pass"]
     listed = _listed(page)
     assert listed == sorted(listed, key=lambda n: (order.index(grades[n]), n))
+
+
+POLL = {"HX-Request": "true", "X-Background-Poll": "true"}
+
+
+def test_a_poll_while_generating_is_answered_from_one_query(alice_client, two_centres):
+    unit = worked_sheet(two_centres)
+    marks_submit(
+        centre=two_centres.alice_centre, unit=unit, acting_user=two_centres.alice
+    )
+    alice_client.get(_url(unit), headers=POLL)  # the user and membership read once
+
+    with CaptureQueriesContext(connection) as captured:
+        poll = alice_client.get(_url(unit), headers=POLL)
+
+    assert poll.text.strip().startswith('<div id="sample-panel"')
+    assert "Generating sample..." in poll.text
+    assert 'hx-trigger="every 2s"' in poll.text
+    sqls = [q["sql"] for q in captured.captured_queries]
+    assert len(sqls) == 2, sqls  # the user, and the sample's status with access checked
+    assert '"sampling_sample"' in sqls[1]
+
+
+def test_a_poll_once_the_sample_is_ready_gets_the_whole_panel(
+    alice_client, two_centres
+):
+    sample = ready_sample(two_centres)
+
+    poll = alice_client.get(_url(sample.unit), headers=POLL)
+
+    assert "5 candidates in the sample." in poll.text
+    assert "hx-trigger" not in poll.text
+
+
+def test_a_poll_for_another_centres_sample_is_not_found(charlie_client, two_centres):
+    unit = worked_sheet(two_centres)
+    marks_submit(
+        centre=two_centres.alice_centre, unit=unit, acting_user=two_centres.alice
+    )
+
+    assert charlie_client.get(_url(unit), headers=POLL).status_code == 404
