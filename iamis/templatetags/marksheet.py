@@ -1,0 +1,317 @@
+"""Marksheet markup built in Python: on a 350-row sheet a template include per cell was
+a large part of the page's cost."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from iamis.models import Unit
+from iamis.rows import Cell, Row
+
+register = template.Library()
+
+
+@register.filter
+def cell_state_words(state: str) -> SafeString:
+    """What a cell's save state says (the cell's `data-state`): a tick for saved, words
+    for a mark the server did not save."""
+    if state == "saved":
+        return format_html(
+            '<span class="tick" aria-hidden="true">&#10003;</span>'
+            '<span class="visually-hidden">{}</span>',
+            _("Saved"),
+        )
+    if state == "refused":
+        return format_html('<span class="cell-state__word">{}</span>', _("Not saved"))
+    if state == "confirm":
+        return format_html(
+            '<span class="cell-state__word">{}</span>',
+            _("Not saved yet: confirm absent"),
+        )
+    return mark_safe("")
+
+
+@register.simple_tag
+def mark_input(row: Row, cell: Cell) -> SafeString:
+    """A mark cell's text box, with its label for screen readers naming the candidate."""
+    no = row.key
+    number = row.candidate.display_number
+    label = _("%(label)s (maximum %(max)s) for candidate %(number)s") % {
+        "label": cell.label,
+        "max": cell.max_mark,
+        "number": number,
+    }
+    described = f"state-{no}-{cell.field}" + (f" status-{no}" if cell.error else "")
+    return format_html(
+        '<input type="text" id="m-{no}-{field}" name="m-{no}-{field}" value="{value}" '
+        'size="4" maxlength="4" autocomplete="off" inputmode="numeric" '
+        'data-column="{field}" data-max="{max}" data-max-digits="{digits}" '
+        'aria-label="{label}" aria-describedby="{described}"{invalid}>',
+        no=no,
+        field=cell.field,
+        value=cell.value,
+        max=cell.max_mark,
+        digits=cell.max_digits,
+        label=label,
+        described=described,
+        invalid=mark_safe(' aria-invalid="true"') if cell.error else "",
+    )
+
+
+def _join(parts: list[SafeString]) -> SafeString:
+    """Markup already made safe, put together (each part is left as it is)."""
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+_CLERICAL_NOTE = (
+    '<span aria-hidden="true">*</span><span class="visually-hidden"> {}</span>'
+)
+
+
+def _cell_class(cell: Cell) -> str:
+    return (
+        "cell"
+        + (" cell--accepted" if cell.accepted else "")
+        + (" cell--error" if cell.error else "")
+    )
+
+
+def _described(no: str, field: str, error: str) -> SafeString:
+    return format_html(
+        ' aria-describedby="state-{}-{}{}"{}',
+        no,
+        field,
+        f" status-{no}" if error else "",
+        mark_safe(' aria-invalid="true"') if error else "",
+    )
+
+
+def _grade_select(row: Row, cell: Cell, unit: Unit) -> SafeString:
+    no = row.key
+    label = _("%(label)s for candidate %(number)s") % {
+        "label": cell.label,
+        "number": row.candidate.display_number,
+    }
+    options = [
+        format_html(
+            '<option value=""{}>{}</option>',
+            "" if cell.value else mark_safe(" selected"),
+            _("Enter outcome"),
+        )
+    ]
+    options += [
+        format_html(
+            '<option value="{}"{}>{}</option>',
+            grade,
+            mark_safe(" selected") if cell.value == grade else "",
+            grade,
+        )
+        for grade in unit.grade_scale
+    ]
+    options.append(
+        format_html(
+            '<option value="Absent"{}>{}</option>',
+            mark_safe(" selected") if cell.value in ("A", "Absent") else "",
+            _("Absent"),
+        )
+    )
+    return format_html(
+        '<select id="m-{no}-{field}" name="m-{no}-{field}" data-column="{field}" '
+        'aria-label="{label}"{described}>{options}</select>',
+        no=no,
+        field=cell.field,
+        label=label,
+        described=_described(no, cell.field, cell.error),
+        options=_join(options),
+    )
+
+
+def _mark_cell(row: Row, cell: Cell, unit: Unit) -> SafeString:
+    if row.locked:
+        inside = format_html("{}", cell.value)
+    else:
+        control = (
+            _grade_select(row, cell, unit)
+            if unit.is_outcome_unit
+            else mark_input(row, cell)
+        )
+        inside = format_html(
+            '{}<span class="cell-state" id="state-{}-{}">{}</span>',
+            control,
+            row.key,
+            cell.field,
+            cell_state_words(cell.state),
+        )
+    return format_html(
+        '<td class="{}" data-state="{}">{}</td>', _cell_class(cell), cell.state, inside
+    )
+
+
+def _clerical_cell(row: Row, cell: Cell, detail_url: str) -> SafeString:
+    if not cell.amended:
+        return mark_safe('<td class="clerical-cell"></td>')
+    return format_html(
+        '<td class="clerical-cell"><a class="clerical" data-testid="clerical-{}-{}" '
+        'href="{}#history">{}' + _CLERICAL_NOTE + "</a></td>",
+        row.key,
+        cell.field,
+        detail_url,
+        cell.amended,
+        _("(clerical correction by the moderator)"),
+    )
+
+
+def _initials_cell(row: Row, cell: Cell) -> SafeString:
+    no = row.key
+    if row.locked:
+        inside = format_html("{}", cell.value)
+    else:
+        label = _("Teacher initials for candidate %(number)s") % {
+            "number": row.candidate.display_number
+        }
+        inside = format_html(
+            '<input type="text" id="m-{no}-initials" name="m-{no}-initials" '
+            'value="{value}" size="4" maxlength="4" autocomplete="off" class="initials" '
+            'data-column="initials" aria-label="{label}"{described}>'
+            '<span class="cell-state" id="state-{no}-initials">{state}</span>',
+            no=no,
+            value=cell.value,
+            label=label,
+            described=_described(no, "initials", cell.error),
+            state=cell_state_words(cell.state),
+        )
+    return format_html(
+        '<td class="{}" data-state="{}">{}</td>', _cell_class(cell), cell.state, inside
+    )
+
+
+def _sample_cell(row: Row) -> SafeString:
+    if row.in_sample:
+        inside = format_html(
+            '<span class="tick" aria-hidden="true">&#10003;</span>'
+            '<span class="visually-hidden">{}</span>',
+            _("In the sample"),
+        )
+    elif row.sample_replaced:
+        inside = format_html(
+            '{}<span class="visually-hidden"> {}</span>',
+            _("Replaced"),
+            _("(work unavailable: another candidate replaces this one in the sample)"),
+        )
+    else:
+        inside = mark_safe("")
+    return format_html('<td class="sample-cell">{}</td>', inside)
+
+
+def _row_status(row: Row, detail_url: str) -> SafeString:
+    no = row.key
+    if row.locked:
+        inside = format_html('<span class="badge">{}</span>', _("Submitted"))
+        if row.amended_by_request:
+            inside += format_html(
+                ' <a class="amended" data-testid="amended-{}" href="{}#history">{}</a>',
+                no,
+                detail_url,
+                _("Amended by an approved mark change request"),
+            )
+    elif row.message:
+        inside = format_html(
+            '<span class="row-status__message{}">{}</span>',
+            "" if row.needs_absent_confirmation else " error",
+            row.message,
+        )
+        if row.needs_absent_confirmation:
+            inside += format_html(
+                '<button type="button" class="button js-only" data-action="confirm-absent"'
+                ' data-field="{field}" data-advance="{field}">{confirm}</button>'
+                '<button type="button" class="button button--secondary js-only"'
+                ' data-action="cancel" data-field="{field}">{cancel}</button>'
+                '<label class="no-js-only"><input type="checkbox"'
+                ' name="confirm-absent-{no}" value="1"> {yes}</label>',
+                field=row.absent_field,
+                no=no,
+                confirm=_("Confirm absent"),
+                cancel=_("Cancel"),
+                yes=_("Yes, this candidate was absent"),
+            )
+        elif row.conflict and row.conflict_value:
+            inside += format_html(
+                '<button type="button" class="button js-only" data-action="use-mine"'
+                ' data-field="{field}" data-value="{value}">{mine}</button>'
+                '<button type="button" class="button button--secondary js-only"'
+                ' data-action="cancel" data-field="{field}">{theirs}</button>',
+                field=row.conflict_field,
+                value=row.conflict_value,
+                mine=_("Save my value (%(value)s) over theirs")
+                % {"value": row.conflict_value},
+                theirs=_("Keep their value"),
+            )
+    elif row.saved:
+        inside = format_html('<span class="saved">{}</span>', _("Saved"))
+    elif row.is_complete:
+        inside = format_html('<span class="visually-hidden">{}</span>', _("Complete"))
+    else:
+        inside = mark_safe("")
+    return format_html('<td class="row-status" id="status-{}">{}</td>', no, inside)
+
+
+@register.simple_tag
+def mark_row(row: Row, unit: Unit, submitted_columns: bool) -> SafeString:
+    """One candidate's row of the marksheet (the page, and each htmx answer for a row).
+
+    Built here rather than in the template: a 350-row sheet spent most of its time
+    looking up the same few dozen template variables for every row."""
+    no = row.key
+    detail_url = (
+        reverse("iamis:candidate_detail", args=[no])
+        if submitted_columns or row.amended_by_request
+        else ""
+    )
+    parts = [
+        format_html(
+            '<tr id="row-{no}" class="mark-row{locked}{attention}" data-number="{no}" '
+            'data-url="{url}" data-version="{version}" data-complete="{complete}">'
+            '<th scope="row">{number}<input type="hidden" name="candidate" value="{no}">'
+            '<input type="hidden" id="v-{no}" name="v-{no}" value="{version}"></th>'
+            "<td>{name}</td>",
+            no=no,
+            locked=" mark-row--locked" if row.locked else "",
+            attention=" mark-row--attention" if row.message else "",
+            url=row.url,
+            version=row.version,
+            complete="1" if row.is_complete else "0",
+            number=row.candidate.display_number,
+            name=row.candidate.display_name,
+        )
+    ]
+    for cell in row.cells:
+        parts.append(_mark_cell(row, cell, unit))
+        if submitted_columns:
+            parts.append(_clerical_cell(row, cell, detail_url))
+    if not unit.is_outcome_unit and len(row.cells) > 1:
+        parts.append(format_html('<td class="total">{}</td>', row.total))
+        if submitted_columns:
+            parts.append(_clerical_total(row))
+    if row.initials:
+        parts.append(_initials_cell(row, row.initials))
+    if submitted_columns:
+        parts.append(_sample_cell(row))
+    parts.append(_row_status(row, detail_url))
+    parts.append(mark_safe("</tr>"))
+    return _join(parts)
+
+
+def _clerical_total(row: Row) -> SafeString:
+    if not row.amended_total:
+        return mark_safe('<td class="clerical-cell"></td>')
+    return format_html(
+        '<td class="clerical-cell"><span class="clerical" data-testid="clerical-{}-total">'
+        "{}" + _CLERICAL_NOTE + "</span></td>",
+        row.key,
+        row.amended_total,
+        _("(clerical correction by the moderator)"),
+    )
