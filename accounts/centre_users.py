@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from common.membership_cache import memberships_changed
 from common.tenancy import SESSION_KEY
 from iamis.models import Centre, Qualification, Unit
 
@@ -128,6 +129,8 @@ def member_access_change(
         for grant in new_grants:
             grant.full_clean()
         AccessGrant.objects.bulk_create(new_grants)
+        # bulk_create sends no save signal: the cached membership is renewed here.
+        memberships_changed([target.pk])
         target.iamis_qualifications.set(qualifications)
         target.iamis_units.set(units)
         after = _access_snapshot(target)

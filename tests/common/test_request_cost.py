@@ -102,3 +102,25 @@ def test_a_removed_membership_is_signed_out_of_the_centre_on_the_next_request(
     response = teacher_client.get(reverse("iamis:index"))
 
     assert response.status_code == 403
+
+
+def test_access_given_on_manage_access_works_on_the_very_next_request(
+    teacher_client, two_centres
+):
+    from accounts.centre_users import member_access_change
+
+    index = reverse("iamis:index")
+    refused = teacher_client.get(index)
+
+    member_access_change(
+        centre=two_centres.alice_centre,
+        membership=two_centres.alice_teacher,
+        areas=[AccessGrant.Area.IAMIS],
+        iamis_qualifications=[],
+        iamis_units=[],
+        acting_user=two_centres.alice,
+    )
+    allowed = teacher_client.get(index)
+
+    assert refused.status_code == 403
+    assert allowed.status_code == 200
