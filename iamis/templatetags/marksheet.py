@@ -6,13 +6,20 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from iamis.models import Unit
 from iamis.rows import Cell, Row
 
 register = template.Library()
+
+# Fixed markup (no data in it), made once.
+_NOTHING = SafeString("")
+_INVALID = SafeString(' aria-invalid="true"')
+_SELECTED = SafeString(" selected")
+_EMPTY_CLERICAL = SafeString('<td class="clerical-cell"></td>')
+_ROW_END = SafeString("</tr>")
 
 
 @register.filter
@@ -32,7 +39,7 @@ def cell_state_words(state: str) -> SafeString:
             '<span class="cell-state__word">{}</span>',
             _("Not saved yet: confirm absent"),
         )
-    return mark_safe("")
+    return _NOTHING
 
 
 @register.simple_tag
@@ -58,7 +65,7 @@ def mark_input(row: Row, cell: Cell) -> SafeString:
         digits=cell.max_digits,
         label=label,
         described=described,
-        invalid=mark_safe(' aria-invalid="true"') if cell.error else "",
+        invalid=_INVALID if cell.error else "",
     )
 
 
@@ -86,7 +93,7 @@ def _described(no: str, field: str, error: str) -> SafeString:
         no,
         field,
         f" status-{no}" if error else "",
-        mark_safe(' aria-invalid="true"') if error else "",
+        _INVALID if error else "",
     )
 
 
@@ -99,7 +106,7 @@ def _grade_select(row: Row, cell: Cell, unit: Unit) -> SafeString:
     options = [
         format_html(
             '<option value=""{}>{}</option>',
-            "" if cell.value else mark_safe(" selected"),
+            "" if cell.value else _SELECTED,
             _("Enter outcome"),
         )
     ]
@@ -107,7 +114,7 @@ def _grade_select(row: Row, cell: Cell, unit: Unit) -> SafeString:
         format_html(
             '<option value="{}"{}>{}</option>',
             grade,
-            mark_safe(" selected") if cell.value == grade else "",
+            _SELECTED if cell.value == grade else "",
             grade,
         )
         for grade in unit.grade_scale
@@ -115,7 +122,7 @@ def _grade_select(row: Row, cell: Cell, unit: Unit) -> SafeString:
     options.append(
         format_html(
             '<option value="Absent"{}>{}</option>',
-            mark_safe(" selected") if cell.value in ("A", "Absent") else "",
+            _SELECTED if cell.value in ("A", "Absent") else "",
             _("Absent"),
         )
     )
@@ -153,7 +160,7 @@ def _mark_cell(row: Row, cell: Cell, unit: Unit) -> SafeString:
 
 def _clerical_cell(row: Row, cell: Cell, detail_url: str) -> SafeString:
     if not cell.amended:
-        return mark_safe('<td class="clerical-cell"></td>')
+        return _EMPTY_CLERICAL
     return format_html(
         '<td class="clerical-cell"><a class="clerical" data-testid="clerical-{}-{}" '
         'href="{}#history">{}' + _CLERICAL_NOTE + "</a></td>",
@@ -203,7 +210,7 @@ def _sample_cell(row: Row) -> SafeString:
             _("(work unavailable: another candidate replaces this one in the sample)"),
         )
     else:
-        inside = mark_safe("")
+        inside = _NOTHING
     return format_html('<td class="sample-cell">{}</td>', inside)
 
 
@@ -255,7 +262,7 @@ def _row_status(row: Row, detail_url: str) -> SafeString:
     elif row.is_complete:
         inside = format_html('<span class="visually-hidden">{}</span>', _("Complete"))
     else:
-        inside = mark_safe("")
+        inside = _NOTHING
     return format_html('<td class="row-status" id="status-{}">{}</td>', no, inside)
 
 
@@ -301,13 +308,13 @@ def mark_row(row: Row, unit: Unit, submitted_columns: bool) -> SafeString:
     if submitted_columns:
         parts.append(_sample_cell(row))
     parts.append(_row_status(row, detail_url))
-    parts.append(mark_safe("</tr>"))
+    parts.append(_ROW_END)
     return _join(parts)
 
 
 def _clerical_total(row: Row) -> SafeString:
     if not row.amended_total:
-        return mark_safe('<td class="clerical-cell"></td>')
+        return _EMPTY_CLERICAL
     return format_html(
         '<td class="clerical-cell"><span class="clerical" data-testid="clerical-{}-total">'
         "{}" + _CLERICAL_NOTE + "</span></td>",
