@@ -88,18 +88,18 @@ def active_membership(request: HttpRequest) -> Membership | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = _memberships_of(user)
     chosen_id = request.session.get(SESSION_KEY)
     if chosen_id is not None:
+        # The query is built only on a cache miss: building it is most of its cost.
         membership = cached_membership(
-            chosen_id, lambda: memberships.filter(pk=chosen_id).first()
+            chosen_id, lambda: _memberships_of(user).filter(pk=chosen_id).first()
         )
         if membership is not None and membership.user_id == user.pk:
             if SEVERAL_KEY not in request.session:
-                request.session[SEVERAL_KEY] = memberships.count() > 1
+                request.session[SEVERAL_KEY] = _memberships_of(user).count() > 1
             return membership
         request.session.pop(SESSION_KEY, None)
-    only = list(memberships[:2])
+    only = list(_memberships_of(user)[:2])
     request.session[SEVERAL_KEY] = len(only) > 1
     if len(only) == 1:
         request.session[SESSION_KEY] = only[0].pk

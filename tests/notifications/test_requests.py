@@ -21,6 +21,7 @@ from portal.services import (
 )
 from tests.conftest import make_member
 from tests.factories import AccessGrantFactory, MembershipFactory, UserFactory
+from tests.portal.test_exams_officer_change import public_change_form
 from tests.sampling.sheets import worked_sheet
 
 from .helpers import html_of, language_of, sent_to
@@ -173,20 +174,6 @@ def test_asking_for_the_same_change_again_sends_no_second_receipt(
 # --- Change of exams officer by the public form ------------------------------------
 
 
-def _public_form(**changes: str) -> dict[str, str]:
-    return {
-        "centre_number": "68999",
-        "centre_name": "Alice Academy",
-        "new_name": "Gwen Newofficer",
-        "new_email": "gwen@alice.example",
-        "sender_name": "Hywel Head",
-        "sender_role": "Headteacher",
-        "sender_email": "head@alice.example",
-        "signed_off": "on",
-        **changes,
-    }
-
-
 def _post(client, callbacks, data, **headers):
     with callbacks(execute=True):
         response = client.post(PUBLIC_FORM_URL, data, **headers)
@@ -197,7 +184,7 @@ def _post(client, callbacks, data, **headers):
 def test_the_public_form_sends_a_receipt_only_to_the_address_the_sender_gave(
     client, two_centres, django_capture_on_commit_callbacks
 ):
-    change = _post(client, django_capture_on_commit_callbacks, _public_form())
+    change = _post(client, django_capture_on_commit_callbacks, public_change_form())
 
     [message] = mail.outbox
     assert message.to == ["head@alice.example"]
@@ -217,7 +204,7 @@ def test_the_public_form_receipt_repeats_nothing_the_sender_typed_but_the_number
     _post(
         client,
         django_capture_on_commit_callbacks,
-        _public_form(
+        public_change_form(
             centre_name="Cheap watches at spam.example",
             new_name="Visit spam.example",
             new_email="buy@spam.example",
@@ -239,7 +226,7 @@ def test_the_public_form_receipt_never_says_whether_the_centre_exists(
         change = _post(
             client,
             django_capture_on_commit_callbacks,
-            _public_form(centre_number=number),
+            public_change_form(centre_number=number),
         )
         [message] = mail.outbox
         body = message.body.replace(str(change.public_id), "REF").replace(number, "N")
@@ -252,11 +239,11 @@ def test_one_address_gets_at_most_three_public_form_receipts_a_day(
     client, two_centres, django_capture_on_commit_callbacks
 ):
     for _ in range(PUBLIC_RECEIPTS_PER_ADDRESS.limit + 1):
-        _post(client, django_capture_on_commit_callbacks, _public_form())
+        _post(client, django_capture_on_commit_callbacks, public_change_form())
     _post(
         client,
         django_capture_on_commit_callbacks,
-        _public_form(sender_email="deputy@alice.example"),
+        public_change_form(sender_email="deputy@alice.example"),
     )
 
     assert PUBLIC_RECEIPTS_PER_ADDRESS.limit == 3
@@ -273,7 +260,7 @@ def test_the_public_form_receipt_is_in_the_language_the_form_was_filled_in(
     _post(
         client,
         django_capture_on_commit_callbacks,
-        _public_form(),
+        public_change_form(),
         HTTP_ACCEPT_LANGUAGE="cy",
     )
 

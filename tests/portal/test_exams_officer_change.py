@@ -35,7 +35,7 @@ def private_cache(settings):
     cache.clear()
 
 
-def _public_form(**changes) -> dict[str, str]:
+def public_change_form(**changes) -> dict[str, str]:
     data = {
         "centre_number": "68999",
         "centre_name": "Alice Academy",
@@ -90,7 +90,7 @@ def test_public_form_takes_only_get_and_post(client, db):
 
 
 def test_sending_the_form_records_a_request_and_shows_its_status(client, two_centres):
-    response = client.post(FORM_URL, _public_form(new_email="Gwen@Alice.Example"))
+    response = client.post(FORM_URL, public_change_form(new_email="Gwen@Alice.Example"))
 
     change = ExamsOfficerChange.objects.get(new_email="gwen@alice.example")
     assert response.status_code == 302
@@ -117,7 +117,7 @@ def test_sending_the_form_records_a_request_and_shows_its_status(client, two_cen
 
 def test_the_answer_never_says_whether_the_centre_number_exists(client, two_centres):
     def answer(number: str) -> str:
-        response = client.post(FORM_URL, _public_form(centre_number=number))
+        response = client.post(FORM_URL, public_change_form(centre_number=number))
         change = ExamsOfficerChange.objects.get(public_id=response.url.split("/")[-2])
         page = client.get(response.url).text
         main = page[page.index("<main") : page.index("</main>")]
@@ -133,7 +133,7 @@ def test_the_answer_never_says_whether_the_centre_number_exists(client, two_cent
 
 @pytest.mark.parametrize("number", ["80000", "-1", "abc"])
 def test_centre_number_must_be_from_0_to_79999(client, db, number):
-    response = client.post(FORM_URL, _public_form(centre_number=number))
+    response = client.post(FORM_URL, public_change_form(centre_number=number))
 
     assert response.status_code == 200
     assert "Enter a centre number from 0 to 79999." in response.text
@@ -142,7 +142,7 @@ def test_centre_number_must_be_from_0_to_79999(client, db, number):
 
 
 def test_sign_off_by_head_of_centre_or_slt_is_required(client, db):
-    data = _public_form()
+    data = public_change_form()
     del data["signed_off"]
 
     response = client.post(FORM_URL, data)
@@ -152,7 +152,7 @@ def test_sign_off_by_head_of_centre_or_slt_is_required(client, db):
 
 
 def test_new_exams_officer_needs_a_first_and_last_name(client, db):
-    response = client.post(FORM_URL, _public_form(new_name="Gwen"))
+    response = client.post(FORM_URL, public_change_form(new_name="Gwen"))
 
     assert "first name and last name" in response.text
     assert not ExamsOfficerChange.objects.exists()
@@ -160,10 +160,10 @@ def test_new_exams_officer_needs_a_first_and_last_name(client, db):
 
 def test_form_is_throttled_after_ten_requests_an_hour_from_one_address(client, db):
     for _ in range(PUBLIC_FORM_LIMIT):
-        assert client.post(FORM_URL, _public_form()).status_code == 302
+        assert client.post(FORM_URL, public_change_form()).status_code == 302
 
-    refused = client.post(FORM_URL, _public_form())
-    elsewhere = client.post(FORM_URL, _public_form(), REMOTE_ADDR="192.0.2.7")
+    refused = client.post(FORM_URL, public_change_form())
+    elsewhere = client.post(FORM_URL, public_change_form(), REMOTE_ADDR="192.0.2.7")
 
     assert PUBLIC_FORM_LIMIT == 10
     assert refused.status_code == 429
@@ -174,9 +174,9 @@ def test_form_is_throttled_after_ten_requests_an_hour_from_one_address(client, d
 
 def test_invalid_attempts_do_not_count_towards_the_throttle(client, db):
     for _ in range(PUBLIC_FORM_LIMIT + 2):
-        client.post(FORM_URL, _public_form(centre_number="99999"))
+        client.post(FORM_URL, public_change_form(centre_number="99999"))
 
-    assert client.post(FORM_URL, _public_form()).status_code == 302
+    assert client.post(FORM_URL, public_change_form()).status_code == 302
 
 
 # --- The status page ---------------------------------------------------------------------
@@ -464,14 +464,17 @@ def test_behind_the_balancer_the_form_is_throttled_per_client(client, db, settin
     balancer = {"REMOTE_ADDR": "10.0.0.5"}
     for _ in range(PUBLIC_FORM_LIMIT):
         client.post(
-            FORM_URL, _public_form(), HTTP_X_FORWARDED_FOR="203.0.113.9", **balancer
+            FORM_URL,
+            public_change_form(),
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+            **balancer,
         )
 
     refused = client.post(
-        FORM_URL, _public_form(), HTTP_X_FORWARDED_FOR="203.0.113.9", **balancer
+        FORM_URL, public_change_form(), HTTP_X_FORWARDED_FOR="203.0.113.9", **balancer
     )
     elsewhere = client.post(
-        FORM_URL, _public_form(), HTTP_X_FORWARDED_FOR="198.51.100.7", **balancer
+        FORM_URL, public_change_form(), HTTP_X_FORWARDED_FOR="198.51.100.7", **balancer
     )
 
     assert refused.status_code == 429
