@@ -178,6 +178,23 @@ class Membership(models.Model):
             return area in granted.split(",")
         return any(grant.area == area for grant in self.grants.all())
 
+    def iamis_limit(self) -> tuple[list[int], list[int]]:
+        """The units and qualifications this member was limited to (Manage access):
+        from what TenancyMiddleware read with the membership, or else one query each.
+        Both empty: not limited."""
+        units: str | None = getattr(self, "limited_unit_ids", None)
+        qualifications: str | None = getattr(self, "limited_qualification_ids", None)
+        if units is None or qualifications is None:
+            return (
+                list(self.iamis_units.values_list("pk", flat=True)),
+                list(self.iamis_qualifications.values_list("pk", flat=True)),
+            )
+        return _ids(units), _ids(qualifications)
+
+
+def _ids(joined: str) -> list[int]:
+    return [int(part) for part in joined.split(",") if part]
+
 
 class AccessGrant(models.Model):
     """A Portal area a User account has been given by its exams officer or an admin."""

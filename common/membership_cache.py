@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from accounts.models import Membership
 
 _GENERATION = "tenancy:generation:{pk}"
-_ENTRY = "tenancy:membership:{pk}:{generation}"
+# The version changes with what a cached membership carries: entries of the old
+# shape are then never read (a deploy that adds a field reads memberships afresh).
+_ENTRY = "tenancy:membership:v2:{pk}:{generation}"
 
 
 def _enabled() -> bool:
@@ -81,7 +83,7 @@ def _membership_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def _part_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    # An access grant or training profile: its membership changes with it.
+    # An access grant, training profile or limit row: its membership changes with it.
     memberships_changed([instance.membership_id])
 
 
@@ -93,9 +95,61 @@ def _centre_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     )
 
 
+def _limit_changed(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
+) -> None:
+    # A membership's chosen units or qualifications (Manage access), from either side.
+    if not reverse:
+        if action.startswith("post_"):
+            memberships_changed([instance.pk])
+        return
+    if action == "pre_clear":
+        column = f"{instance._meta.model_name}_id"  # unit_id or qualification_id
+        memberships_changed(
+            sender.objects.filter(**{column: instance.pk}).values_list(
+                "membership_id", flat=True
+            )
+        )
+    elif action.startswith("post_") and pk_set:
+        memberships_changed(pk_set)
+
+
+def _chosen_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from accounts.models import Membership
+
+    field = (
+        "iamis_units" if sender._meta.model_name == "unit" else "iamis_qualifications"
+    )
+    memberships_changed(
+        Membership.objects.filter(**{field: instance.pk}).values_list("pk", flat=True)
+    )
+
+
 def connect() -> None:
     """Wire the invalidation to every model the cached membership carries (apps.py)."""
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+    from accounts.models import Membership
+
+    for through in (
+        Membership.iamis_units.through,
+        Membership.iamis_qualifications.through,
+    ):
+        m2m_changed.connect(
+            _limit_changed,
+            sender=through,
+            weak=False,
+            dispatch_uid=f"membership-cache:{through._meta.label}:m2m",
+        )
+    # A unit or qualification deleted takes its limit rows with it, with no signal for
+    # them: the memberships that had chosen it are renewed as it goes.
+    for chosen in ("iamis.Unit", "iamis.Qualification"):
+        pre_delete.connect(
+            _chosen_deleted,
+            sender=chosen,
+            weak=False,
+            dispatch_uid=f"membership-cache:{chosen}:pre_delete",
+        )
 
     receivers = [
         ("accounts.Membership", _membership_saved),

@@ -23,7 +23,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,25 +59,41 @@ class CentreRequest(HttpRequest):
 
 def _memberships_of(user: User) -> QuerySet[Membership]:
     """A person's active memberships, each read in one query with what every request
-    needs: the centre, the training profile (training.access's terms check) and the
-    granted areas as text (Membership.has_access), never a second query for grants."""
+    needs: the centre, the training profile (training.access's terms check), the
+    granted areas (Membership.has_access) and the units and qualifications an account is
+    limited to (Membership.iamis_limit), each as text, never a second query for them."""
     from accounts.models import AccessGrant, Membership
 
-    areas = (
-        AccessGrant.objects.filter(membership=OuterRef("pk"))
-        .values("membership")
-        .annotate(
-            areas=StringAgg("area", delimiter=Value(","), output_field=TextField())
+    def joined(rows: QuerySet[Any], column: str) -> Coalesce:
+        text = (
+            rows.filter(membership=OuterRef("pk"))
+            .order_by()
+            .values("membership")
+            .annotate(
+                text=StringAgg(
+                    Cast(column, TextField()),
+                    delimiter=Value(","),
+                    output_field=TextField(),
+                )
+            )
+            .values("text")
         )
-        .values("areas")
-    )
+        return Coalesce(Subquery(text), Value(""), output_field=TextField())
+
     return (
         Membership.objects.filter(user=user, is_active=True, centre__isnull=False)
         # The model's ordering joins the user for their e-mail: not wanted here.
         .order_by("pk")
         .select_related("centre", "training")
         .annotate(
-            granted_areas=Coalesce(Subquery(areas), Value(""), output_field=TextField())
+            granted_areas=joined(AccessGrant.objects.all(), "area"),
+            limited_unit_ids=joined(
+                Membership.iamis_units.through.objects.all(), "unit_id"
+            ),
+            limited_qualification_ids=joined(
+                Membership.iamis_qualifications.through.objects.all(),
+                "qualification_id",
+            ),
         )
     )
 

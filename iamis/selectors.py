@@ -8,6 +8,7 @@ limit is the same 404 as another centre's.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -20,9 +21,12 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    StringAgg,
     Subquery,
+    TextField,
+    Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.shortcuts import get_object_or_404
 
 from common.numbers import whole_number_or_none
@@ -36,6 +40,7 @@ from .models import (
     MarkChangeRequest,
     ModeratorAllocation,
     Submission,
+    Task,
     Unit,
 )
 
@@ -73,31 +78,22 @@ def units_for_centre(*, centre: Centre) -> QuerySet[Unit]:
     )
 
 
-def _unit_limit(membership: Membership) -> Q | None:
-    """Which units a member may open, as a filter on Unit; None when never limited.
+def _unit_limit(membership: Membership, *, via: str = "") -> Q | None:
+    """Which units a member may open, as a filter on Unit (or, with `via`, on the model
+    that reaches Unit through that field, "unit__"); None when not limited.
 
     Exams officers and Admin accounts are never limited. A User account limited to some
     qualifications and units gets the union of both; with nothing chosen it gets every
-    unit. The limit is read in SQL, so applying it adds no query.
+    unit. The chosen ids come with the membership (common/tenancy.py), so applying the
+    limit adds no query.
     """
     if membership.is_centre_admin:
         return None
-    from accounts.models import Membership
-
-    chosen_units = Membership.iamis_units.through.objects.filter(
-        membership_id=membership.pk
-    )
-    chosen_qualifications = Membership.iamis_qualifications.through.objects.filter(
-        membership_id=membership.pk
-    )
-    return (
-        (~Exists(chosen_units) & ~Exists(chosen_qualifications))
-        | Exists(chosen_units.filter(unit_id=OuterRef("pk")))
-        | Exists(
-            chosen_qualifications.filter(
-                qualification_id=OuterRef("series__qualification_id")
-            )
-        )
+    unit_ids, qualification_ids = membership.iamis_limit()
+    if not unit_ids and not qualification_ids:
+        return None
+    return Q(**{f"{via}pk__in": unit_ids}) | Q(
+        **{f"{via}series__qualification_id__in": qualification_ids}
     )
 
 
@@ -123,15 +119,51 @@ def unit_named_for_member(*, membership: Membership, unit_id: UUID) -> QuerySet[
 def access_member_entry(
     *, membership: Membership, unit_id: UUID, candidate_no: int
 ) -> Entry:
-    """One candidate's entry on a unit this member may open, with its unit, candidate
-    and mark, in one query (a mark save needs no more); 404 as `access_unit` would be."""
-    units = unit_named_for_member(membership=membership, unit_id=unit_id)
+    """One candidate's entry on a unit this member may open, with its unit, candidate,
+    mark and the unit's tasks (`entry_tasks`), in one query (a mark save needs no
+    more); 404 as `access_unit` would be."""
+    entries = Entry.objects.select_related("candidate", "unit", "mark").annotate(
+        task_rows=_task_rows()
+    )
+    limit = _unit_limit(membership, via="unit__")
+    if limit is not None:
+        entries = entries.filter(limit)
     return get_object_or_404(
-        Entry.objects.select_related("candidate", "unit", "mark"),
+        entries,
         centre=membership.centre,
         candidate__number=candidate_no,
-        unit__in=units,
+        unit__public_id=unit_id,
     )
+
+
+def _task_rows() -> Subquery:
+    """The outer entry's unit's tasks as a JSON array's items (one text column)."""
+    row = JSONObject(id="id", number="number", name="name", max_mark="max_mark")
+    rows = (
+        Task.objects.filter(unit=OuterRef("unit"))
+        .order_by()
+        .values("unit")
+        .annotate(
+            text=StringAgg(
+                Cast(row, TextField()),
+                delimiter=Value(","),
+                output_field=TextField(),
+            )
+        )
+        .values("text")
+    )
+    return Subquery(rows, output_field=TextField())
+
+
+def entry_tasks(entry: Entry) -> list[Task]:
+    """The tasks `access_member_entry` read with the entry, in number order."""
+    rows = json.loads(f"[{getattr(entry, 'task_rows', None) or ''}]")
+    # Sorted here: SQLite (the embedded run) cannot order inside an aggregate.
+    return sorted((Task(unit=entry.unit, **row) for row in rows), key=_by_number)
+
+
+def _by_number(task: Task) -> int:
+    return task.number
 
 
 def access_candidate(*, membership: Membership, candidate_no: int) -> Candidate:

@@ -325,7 +325,7 @@ def mark_cell(request: CentreRequest, unit_id: UUID, candidate_no: int) -> HttpR
         membership=request.membership, unit_id=unit_id, candidate_no=candidate_no
     )
     unit = entry.unit
-    tasks = list(unit.tasks.all())
+    tasks = selectors.entry_tasks(entry)
     prefix = cell_url_prefix(unit)
     before = getattr(entry, "mark", None)
     was_complete = bool(before and before.is_complete)

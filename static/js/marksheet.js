@@ -277,6 +277,9 @@
     var controller = window.AbortController ? new AbortController() : null;
     var timer = window.setTimeout(function () { if (controller) controller.abort(); }, REQUEST_TIMEOUT);
     sentAt[item.no] = Date.now();
+    // The row stays in flight until its answer is on the page: another save's answer
+    // arriving while this body is read would otherwise send this mark a second time,
+    // and the second answer would take the cursor back to this row.
     function settle() {
       window.clearTimeout(timer);
       if (inFlight[item.no] === item.id) delete inFlight[item.no];
@@ -289,11 +292,14 @@
       signal: controller ? controller.signal : undefined,
     })
       .then(function (response) {
-        settle();
         var outcome = response.headers.get("X-Mark-Outcome");
         if (outcome) {
-          return response.text().then(function (html) { answered(item, outcome, response, html); });
+          return response.text().then(function (html) {
+            settle();
+            answered(item, outcome, response, html);
+          });
         }
+        settle();
         if (signedOut(response, item.url)) return scheduleRetry("signed_out");
         if (response.status === 403) {
           return refreshToken().then(function (ended) { scheduleRetry(ended ? "signed_out" : "failing"); });

@@ -405,3 +405,46 @@ def test_marks_typed_before_the_page_script_arrives_are_saved(
     expect(page.locator("#row-3000 td.cell")).to_have_attribute("data-state", "saved")
     expect(page.locator("#row-3001 td.cell")).to_have_attribute("data-state", "saved")
     assert [_value(unit, n) for n in (3000, 3001, 3002)] == [21, 22, None]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_mark_is_sent_once_when_another_rows_answer_lands_beside_it(
+    live_server, page: Page, two_centres
+):
+    """Two answers arriving together: the first one's follow-up must not send the second
+    row's mark again (its answer is still being read), or the repeated refusal would
+    pull the cursor back while the teacher types on below."""
+    unit = _sheet(two_centres.alice_centre, candidates=4)
+    _open(page, live_server.url, two_centres, unit)
+    held: list[tuple[Route, object]] = []
+    sent: list[str] = []
+
+    def together(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        sent.append(f"{route.request.url.split('/')[-2]}={route.request.post_data}")
+        answer = route.fetch()
+        if "/3000/" in route.request.url and not held:
+            held.append((route, answer))  # held until the next row's save arrives
+            return
+        for first, its_answer in held:
+            first.fulfill(response=its_answer)
+        held.clear()
+        route.fulfill(response=answer)
+
+    page.route(SAVES, together)
+    page.locator("#m-3000-task-1").focus()
+    page.keyboard.type("10")  # two digits: the cursor moves on to 3001
+    page.keyboard.type("45")  # over 40: refused, and the cursor comes back to it
+    expect(page.locator("#status-3001")).to_contain_text("The maximum mark")
+    expect(page.locator("#m-3001-task-1")).to_be_focused()
+    page.keyboard.type("40")
+    page.keyboard.type("13")
+
+    expect(page.locator("#m-3002-task-1")).to_have_value("13")
+    expect(page.locator("#m-3001-task-1")).to_have_value("40")
+    page.keyboard.press("Tab")
+    _wait_until_settled(page)
+    assert [_value(unit, n) for n in (3000, 3001, 3002)] == [10, 40, 13]
+    assert sum("value=45" in line for line in sent if line.startswith("3001")) == 1

@@ -124,3 +124,44 @@ def test_access_given_on_manage_access_works_on_the_very_next_request(
 
     assert refused.status_code == 403
     assert allowed.status_code == 200
+
+
+def _teacher_on_iamis(two_centres):
+    AccessGrantFactory(
+        membership=two_centres.alice_teacher, area=AccessGrant.Area.IAMIS
+    )
+    return reverse("iamis:marksheet", args=[two_centres.alice_unit.public_id])
+
+
+def test_a_unit_limit_set_works_on_the_very_next_request(teacher_client, two_centres):
+    from tests.factories import UnitFactory
+
+    sheet = _teacher_on_iamis(two_centres)
+    allowed = teacher_client.get(sheet)
+
+    two_centres.alice_teacher.iamis_units.add(UnitFactory())  # another unit only
+    refused = teacher_client.get(sheet)
+    two_centres.alice_teacher.iamis_units.clear()
+    allowed_again = teacher_client.get(sheet)
+
+    assert [allowed.status_code, refused.status_code, allowed_again.status_code] == [
+        200,
+        404,
+        200,
+    ]
+
+
+def test_deleting_the_only_unit_a_member_was_limited_to_works_on_the_very_next_request(
+    teacher_client, two_centres
+):
+    from tests.factories import UnitFactory
+
+    sheet = _teacher_on_iamis(two_centres)
+    other = UnitFactory()
+    two_centres.alice_teacher.iamis_units.add(other)
+    refused = teacher_client.get(sheet)
+
+    other.delete()  # its limit row goes with it: nothing chosen, so every unit again
+    allowed = teacher_client.get(sheet)
+
+    assert (refused.status_code, allowed.status_code) == (404, 200)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from iamis.models import Mark
-from tests.factories import CandidateFactory, EntryFactory, UnitFactory
+from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 
 from .marking import NOT_MARKS, bulk_sheet, fill
 
@@ -667,9 +667,36 @@ def test_a_mark_save_takes_the_same_few_queries_whatever_the_sheet_size(
 
     assert len(small) == len(large), large
     # The user (the session and the membership come from the cache, and the session
-    # is not rewritten); the entry with its unit and mark (access checked); the tasks;
-    # one UPDATE that applies only to the version read; the history row. No row lock
+    # is not rewritten); the entry with its unit, mark and tasks (access checked); one
+    # UPDATE that applies only to the version read; the history row. No row lock
     # unless that UPDATE finds the row moved on, and nothing counts the sheet.
-    assert len(large) == 5, "\n".join(large)
+    assert len(large) == 4, "\n".join(large)
     assert not any("FOR UPDATE" in sql for sql in large), large
     assert not any("COUNT(" in sql for sql in large), large
+
+
+def test_a_saves_entry_comes_with_its_units_tasks_in_number_order(two_centres):
+    from accounts.models import Membership
+    from common.tenancy import _memberships_of
+    from iamis.selectors import access_member_entry, entry_tasks
+
+    unit = UnitFactory(code="3977U1")
+    for number, name, most in [
+        (3, 'Task "three"', 9),
+        (1, "Plan, draft", 30),
+        (2, "Ü", 5),
+    ]:
+        TaskFactory(unit=unit, number=number, name=name, max_mark=most)
+    candidate = CandidateFactory(centre=two_centres.alice_centre, number=1977)
+    EntryFactory(candidate=candidate, unit=unit)
+    officer = _memberships_of(two_centres.alice).get(
+        pk=Membership.objects.get(user=two_centres.alice).pk
+    )
+
+    entry = access_member_entry(
+        membership=officer, unit_id=unit.public_id, candidate_no=1977
+    )
+
+    assert [(t.pk, t.number, t.name, t.max_mark) for t in entry_tasks(entry)] == list(
+        unit.tasks.order_by("number").values_list("pk", "number", "name", "max_mark")
+    )
