@@ -6,11 +6,12 @@ ORM's cost of building that query is most of a trivial request's CPU; the cache 
 the finished object instead.
 
 A change must take effect on the very next request, so entries are never deleted and
-hoped gone: each membership has a *generation* (a random token) that is part of the
-entry's key, and any change to the membership, its grants, its training profile or its
-centre replaces the token, at once and again once the change commits. A reader takes the token first and
-the database second, so a value read before a change can only be stored under a token
-nobody asks for again. Without a shared cache (the embedded run) nothing is cached.
+hoped gone: each membership has a *generation* (a random token), any change to the
+membership, its grants, its unit limit, its training profile or its centre replaces
+the token (at once, and again once the change commits), and an entry is used only if it
+was stored under the current token. A reader takes the token first and the database
+second, so a value read before a change is stored under a token that no longer
+matches. Without a shared cache (the embedded run) nothing is cached.
 """
 
 from __future__ import annotations
@@ -29,35 +30,40 @@ if TYPE_CHECKING:
 _GENERATION = "tenancy:generation:{pk}"
 # The version changes with what a cached membership carries: entries of the old
 # shape are then never read (a deploy that adds a field reads memberships afresh).
-_ENTRY = "tenancy:membership:v2:{pk}:{generation}"
+_ENTRY = "tenancy:membership:v3:{pk}"
 
 
 def _enabled() -> bool:
     return settings.MEMBERSHIP_CACHE_SECONDS > 0
 
 
-def _generation(pk: int) -> str:
-    key = _GENERATION.format(pk=pk)
-    generation = cache.get(key)
-    if generation is None:
-        # First use, or evicted: a fresh token can match no entry stored before.
-        cache.add(key, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(key)
-    return str(generation)
-
-
 def cached_membership(
     pk: int, load: Callable[[], Membership | None]
 ) -> Membership | None:
-    """Membership `pk` from the cache, or from `load()` (then stored)."""
+    """Membership `pk` from the cache, or from `load()` (then stored).
+
+    The entry is stored with the generation it was read under, and both come back in
+    one round trip; an entry whose generation is not the current one is not used."""
     if not _enabled():
         return load()
-    entry = _ENTRY.format(pk=pk, generation=_generation(pk))
-    membership: Membership | None = cache.get(entry)
-    if membership is None:
-        membership = load()
-        if membership is not None:
-            cache.set(entry, membership, timeout=settings.MEMBERSHIP_CACHE_SECONDS)
+    generation_key, entry_key = _GENERATION.format(pk=pk), _ENTRY.format(pk=pk)
+    found = cache.get_many([generation_key, entry_key])
+    generation = found.get(generation_key)
+    if generation is None:
+        # First use, or evicted: a fresh token can match no entry stored before.
+        cache.add(generation_key, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(generation_key)
+    stored = found.get(entry_key)
+    if stored is not None and stored[0] == generation:
+        membership: Membership | None = stored[1]
+        return membership
+    membership = load()
+    if membership is not None:
+        cache.set(
+            entry_key,
+            (generation, membership),
+            timeout=settings.MEMBERSHIP_CACHE_SECONDS,
+        )
     return membership
 
 

@@ -97,7 +97,7 @@ def test_production_variables_switch_to_postgres_redis_s3_and_smtp():
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["eager"] is False
     assert values["broker"] == "redis://redis.internal:6379/0"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "common.cache.RedisCache"
     assert values["storage"] == "storages.backends.s3.S3Storage"
     assert values["mailer"] == "django.core.mail.backends.smtp.EmailBackend"
     assert values["session_cookie"] == "__Host-sessionid"
