@@ -108,6 +108,23 @@ def access_unit(*, membership: Membership, unit_id: UUID) -> Unit:
     return get_object_or_404(units_for_member(membership=membership), public_id=unit_id)
 
 
+def access_sheet_unit(*, membership: Membership, unit_id: UUID) -> Unit:
+    """The unit of a marksheet this member may open, with its tasks (`unit_tasks`) in
+    the same query; 404 as `access_unit`."""
+    units = units_for_member(membership=membership).annotate(
+        task_rows=_task_rows(OuterRef("pk"))
+    )
+    return get_object_or_404(units, public_id=unit_id)
+
+
+def unit_tasks(unit: Unit) -> list[Task]:
+    """The unit's tasks in number order: as `access_sheet_unit` read them, or a query."""
+    rows: str | None = getattr(unit, "task_rows", None)
+    if rows is None:
+        return list(unit.tasks.all())
+    return _tasks_from(rows, unit)
+
+
 def unit_named_for_member(*, membership: Membership, unit_id: UUID) -> QuerySet[Unit]:
     """The unit `unit_id` if this member may open it (else nothing), as a subquery for
     one-query reads of things that belong to it."""
@@ -123,7 +140,7 @@ def access_member_entry(
     mark and the unit's tasks (`entry_tasks`), in one query (a mark save needs no
     more); 404 as `access_unit` would be."""
     entries = Entry.objects.select_related("candidate", "unit", "mark").annotate(
-        task_rows=_task_rows()
+        task_rows=_task_rows(OuterRef("unit"))
     )
     limit = _unit_limit(membership, via="unit__")
     if limit is not None:
@@ -136,11 +153,12 @@ def access_member_entry(
     )
 
 
-def _task_rows() -> Subquery:
-    """The outer entry's unit's tasks as a JSON array's items (one text column)."""
+def _task_rows(unit: OuterRef) -> Subquery:
+    """The tasks of the outer query's `unit` as JSON objects joined by commas (one
+    text column), for `_tasks_from`."""
     row = JSONObject(id="id", number="number", name="name", max_mark="max_mark")
     rows = (
-        Task.objects.filter(unit=OuterRef("unit"))
+        Task.objects.filter(unit=unit)
         .order_by()
         .values("unit")
         .annotate(
@@ -155,15 +173,19 @@ def _task_rows() -> Subquery:
     return Subquery(rows, output_field=TextField())
 
 
-def entry_tasks(entry: Entry) -> list[Task]:
-    """The tasks `access_member_entry` read with the entry, in number order."""
-    rows = json.loads(f"[{getattr(entry, 'task_rows', None) or ''}]")
+def _tasks_from(rows: str, unit: Unit) -> list[Task]:
+    tasks = [Task(unit=unit, **row) for row in json.loads(f"[{rows}]")]
     # Sorted here: SQLite (the embedded run) cannot order inside an aggregate.
-    return sorted((Task(unit=entry.unit, **row) for row in rows), key=_by_number)
+    return sorted(tasks, key=_by_number)
 
 
 def _by_number(task: Task) -> int:
     return task.number
+
+
+def entry_tasks(entry: Entry) -> list[Task]:
+    """The tasks `access_member_entry` read with the entry, in number order."""
+    return _tasks_from(getattr(entry, "task_rows", None) or "", entry.unit)
 
 
 def access_candidate(*, membership: Membership, candidate_no: int) -> Candidate:
@@ -251,6 +273,20 @@ def marksheet_rows(
             F("mark__total").desc(nulls_last=True), "candidate__number"
         )
     return rows.order_by("candidate__number")
+
+
+def rows_shown(progress: SheetProgress, *, show: str, search: str) -> int | None:
+    """How many rows `marksheet_rows` gives for these options, when the sheet's
+    progress counts already say (None: they do not, the rows must be counted)."""
+    if search:
+        return None
+    if show == "all":
+        return progress.entries
+    if show == "marked":
+        return progress.complete
+    if show == "unmarked":
+        return progress.entries - progress.complete
+    return None
 
 
 def sheet_progress(*, centre: Centre, unit: Unit) -> SheetProgress:

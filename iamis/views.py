@@ -94,7 +94,8 @@ def _sheet_context(
     request: CentreRequest, unit: Unit, rows_override: dict[int, Row] | None = None
 ) -> dict[str, Any]:
     options = _options(request)
-    tasks = list(unit.tasks.all())
+    tasks = selectors.unit_tasks(unit)
+    progress = selectors.sheet_progress(centre=request.centre, unit=unit)
     entries = selectors.marksheet_rows(
         centre=request.centre,
         unit=unit,
@@ -103,14 +104,17 @@ def _sheet_context(
         sort=options["sort"],
     )
     per_page = 100_000 if options["rows"] == "all" else int(options["rows"])
-    page = Paginator(entries, per_page).get_page(request.GET.get("page"))
+    paginator = Paginator(entries, per_page)
+    shown = selectors.rows_shown(progress, show=options["show"], search=options["q"])
+    if shown is not None:
+        paginator.count = shown  # known from the progress counts: no COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     overrides = rows_override or {}
     prefix = cell_url_prefix(unit)
     rows = [
         overrides.get(entry.candidate.number) or build_row(entry, unit, tasks, prefix)
         for entry in page
     ]
-    progress = selectors.sheet_progress(centre=request.centre, unit=unit)
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -199,11 +203,11 @@ MARKSHEET_MAX_CANDIDATES = 2_500
 def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     """The marksheet. Without JavaScript it is one form that saves every changed cell,
     whatever the number of rows shown (allow_many_fields: "Rows: All" on a big unit)."""
-    unit = selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    unit = selectors.access_sheet_unit(membership=request.membership, unit_id=unit_id)
     if request.method == "GET":
         return render(request, "iamis/marksheet.html", _sheet_context(request, unit))
 
-    tasks = list(unit.tasks.all())
+    tasks = selectors.unit_tasks(unit)
     numbers = [
         number
         for number in map(whole_number_or_none, request.POST.getlist("candidate"))

@@ -3,9 +3,11 @@ a large part of the page's cost."""
 
 from __future__ import annotations
 
+import html
+from typing import Any
+
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,26 @@ from iamis.models import Unit
 from iamis.rows import Cell, Row
 
 register = template.Library()
+
+
+def _escaped(value: Any) -> str:
+    """`conditional_escape` without its lazy-text wrapper: the same output (a value that
+    is already markup as it is, anything else through `html.escape`)."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+def format_html(template_text: str, *args: Any, **kwargs: Any) -> SafeString:
+    """Django's `format_html` for this module's loop over every cell of every row,
+    escaping each value just as it does: the lazy-text wrapper around Django's escape
+    was a fifth of a 25-row sheet's CPU."""
+    return SafeString(
+        template_text.format(
+            *map(_escaped, args), **{k: _escaped(v) for k, v in kwargs.items()}
+        )
+    )
+
 
 # Fixed markup (no data in it), made once.
 _NOTHING = SafeString("")
@@ -71,7 +93,7 @@ def mark_input(row: Row, cell: Cell) -> SafeString:
 
 def _join(parts: list[SafeString]) -> SafeString:
     """Markup already made safe, put together (each part is left as it is)."""
-    return format_html_join("", "{}", ((part,) for part in parts))
+    return format_html("{}" * len(parts), *parts)
 
 
 _CLERICAL_NOTE = (

@@ -700,3 +700,55 @@ def test_a_saves_entry_comes_with_its_units_tasks_in_number_order(two_centres):
     assert [(t.pk, t.number, t.name, t.max_mark) for t in entry_tasks(entry)] == list(
         unit.tasks.order_by("number").values_list("pk", "number", "name", "max_mark")
     )
+
+
+@pytest.mark.parametrize("show", ["all", "marked", "unmarked", "samples"])
+@pytest.mark.parametrize("search", ["", "Bulk001"])
+def test_the_pages_count_the_rows_each_option_shows(
+    alice_client, two_centres, show, search
+):
+    """The page count comes from the sheet's progress where that already knows it:
+    it must be the number of rows the options give, however the marks stand."""
+    from iamis.models import Entry
+    from iamis.selectors import marksheet_rows, rows_shown, sheet_progress
+
+    unit = bulk_sheet(two_centres.alice_centre, candidates=45, first=3100)
+    entries = list(Entry.objects.filter(unit=unit).order_by("candidate__number"))
+    for entry in entries[:17]:
+        fill(entry, "30")
+    fill(entries[20], "A", confirm=True)
+    rows = marksheet_rows(
+        centre=two_centres.alice_centre, unit=unit, show=show, search=search
+    ).count()
+
+    known = rows_shown(
+        sheet_progress(centre=two_centres.alice_centre, unit=unit),
+        show=show,
+        search=search,
+    )
+    page = alice_client.get(_sheet_url(unit, show=show, q=search, rows="20"))
+
+    assert known in (None, rows)
+    assert page.context["page"].paginator.count == rows
+    assert page.text.count('class="mark-row') == min(rows, 20)
+
+
+def test_what_people_typed_is_escaped_in_the_marksheets_rows(alice_client, two_centres):
+    unit = UnitFactory(code="3978U1", title="Escaping")
+    TaskFactory(unit=unit, number=1, name='Plan "<b>"', max_mark=40)
+    candidate = CandidateFactory(
+        centre=two_centres.alice_centre,
+        number=1978,
+        surname="O'Brien<script>alert(1)</script>",
+        forename='"Sam" & co',
+    )
+    fill(EntryFactory(candidate=candidate, unit=unit), "12")
+
+    text = alice_client.get(_sheet_url(unit)).text
+
+    assert "<script>alert(1)" not in text
+    assert (
+        "<td>O&#x27;BRIEN&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;: &quot;SAM&quot; &amp; CO</td>"
+        in text
+    )
+    assert '"<b>"' not in text and "&quot;&lt;b&gt;&quot;" in text
