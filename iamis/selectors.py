@@ -109,12 +109,16 @@ def access_unit(*, membership: Membership, unit_id: UUID) -> Unit:
 
 
 def access_sheet_unit(*, membership: Membership, unit_id: UUID) -> Unit:
-    """The unit of a marksheet this member may open, with its tasks (`unit_tasks`) in
-    the same query; 404 as `access_unit`."""
-    units = units_for_member(membership=membership).annotate(
-        task_rows=_task_rows(OuterRef("pk"))
+    """The unit of a marksheet this member may open (as `access_unit`, without its entry
+    count: the sheet counts its rows itself), with its tasks (`unit_tasks`) in the same
+    query."""
+    units = (
+        unit_named_for_member(membership=membership, unit_id=unit_id)
+        .filter(Exists(sheet_entries_of(membership.centre)))
+        .select_related("series", "series__qualification")
+        .annotate(task_rows=_task_rows(OuterRef("pk")))
     )
-    return get_object_or_404(units, public_id=unit_id)
+    return get_object_or_404(units)
 
 
 def unit_tasks(unit: Unit) -> list[Task]:
@@ -224,31 +228,37 @@ def marksheet_rows(
     show: str = "all",
     search: str = "",
     sort: str = "number",
+    submitted: bool = True,
 ) -> QuerySet[Entry]:
     """The sheet's entries with their marks, filtered and sorted as the Options box asks.
 
-    One query whatever the size (the mark comes with a join); "samples" filters through
-    the sampling app's membership table when it exists.
+    One query whatever the size (the mark comes with a join); with `submitted` (some
+    marks of the sheet are submitted) two more read the sample and the clerical
+    corrections, and the rows say whether a change request amended them: none of that
+    exists before a submission, so a sheet being marked does without.
     """
     from moderation.models import ClericalCorrection
     from sampling.models import SampleMember
 
-    in_sample = SampleMember.objects.filter(sample__centre=centre, sample__unit=unit)
-    corrections = ClericalCorrection.objects.filter(
-        centre=centre, unit=unit, is_current=True
+    rows = Entry.objects.filter(centre=centre, unit=unit).select_related(
+        "candidate", "mark"
     )
-    changed_by_request = MarkChange.objects.filter(
-        mark=OuterRef("mark"), source=MarkChange.Source.CHANGE_REQUEST
-    )
-    rows = (
-        Entry.objects.filter(centre=centre, unit=unit)
-        .select_related("candidate", "mark")
-        .annotate(changed_by_request=Exists(changed_by_request))
-        .prefetch_related(
+    if submitted:
+        in_sample = SampleMember.objects.filter(
+            sample__centre=centre, sample__unit=unit
+        )
+        corrections = ClericalCorrection.objects.filter(
+            centre=centre, unit=unit, is_current=True
+        )
+        changed_by_request = MarkChange.objects.filter(
+            mark=OuterRef("mark"), source=MarkChange.Source.CHANGE_REQUEST
+        )
+        rows = rows.annotate(
+            changed_by_request=Exists(changed_by_request)
+        ).prefetch_related(
             Prefetch("sample_members", in_sample, to_attr="membership"),
             Prefetch("clerical_corrections", corrections, to_attr="corrections"),
         )
-    )
     search = search.strip()
     if search:
         by_name = Q(candidate__surname__istartswith=search)

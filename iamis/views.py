@@ -102,6 +102,7 @@ def _sheet_context(
         show=options["show"],
         search=options["q"],
         sort=options["sort"],
+        submitted=progress.submitted > 0,
     )
     per_page = 100_000 if options["rows"] == "all" else int(options["rows"])
     paginator = Paginator(entries, per_page)

@@ -752,3 +752,20 @@ def test_what_people_typed_is_escaped_in_the_marksheets_rows(alice_client, two_c
         in text
     )
     assert '"<b>"' not in text and "&quot;&lt;b&gt;&quot;" in text
+
+
+def test_a_sheet_being_marked_does_not_read_the_sample_or_the_corrections(
+    alice_client, two_centres
+):
+    """Nothing can be sampled, corrected or changed by request before a submission:
+    the sheet teachers are filling on deadline day does without those reads."""
+    unit = bulk_sheet(two_centres.alice_centre, candidates=25, first=3300)
+    with CaptureQueriesContext(connection) as captured:
+        response = alice_client.get(_sheet_url(unit))
+
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
+    assert response.status_code == 200
+    assert "sampling_samplemember" not in sql
+    assert "moderation_clericalcorrection" not in sql
+    assert "iamis_markchange" not in sql
+    assert 'FROM "iamis_task"' not in sql  # the tasks come with the unit
