@@ -696,6 +696,10 @@ class Result:
     errors: list[str]
     answers: list[tuple[float, str, int]]
     renders: list[str]
+    # CPU seconds each part spent over the level (cpu_snapshot's names), and what the
+    # checks found missing or wrong afterwards.
+    cpu: dict[str, float] = field(default_factory=dict)
+    lost: list[str] = field(default_factory=list)
 
 
 def run_level(
@@ -1019,6 +1023,30 @@ def print_summary(results: list[Result]) -> None:
         f"{sum(r['fail'] for r in x.stats.values()):>26.0f}" for x in results
     )
     print(f"{'failed requests':<34}{fails}")
+    for name, part in [
+        ("web CPU per request (sign-ins too)", "gunicorn"),
+        ("PG CPU per request", "postgres (all)"),
+    ]:
+        per_request = "".join(
+            f"{1000 * x.cpu.get(part, math.nan) / max(1, _requests(x)):>23.1f} ms"
+            for x in results
+        )
+        print(f"{name:<34}{per_request}")
+    finished = "".join(f"{_sheets_done(x):>26}" for x in results)
+    print(f"{'sheets marked / submitted / of':<34}{finished}")
+    kept = "".join(f"{not x.lost!s:>26}" for x in results)
+    print(f"{'nothing lost':<34}{kept}")
+
+
+def _requests(result: Result) -> int:
+    return int(sum(row["n"] for row in result.stats.values()))
+
+
+def _sheets_done(result: Result) -> str:
+    sheets = result.cast.sheets
+    marked = sum(len(s.owner.saves) == len(s.numbers) for s in sheets if s.owner)
+    submitted = sum(s.submitted for s in sheets)
+    return f"{marked} / {submitted} / {len(sheets)}"
 
 
 # --- Where the CPU went ------------------------------------------------------------------
@@ -1235,9 +1263,11 @@ def main() -> int:
                 run_time=args.run_time,
                 spawn_rate=args.spawn_rate,
             )
-            cpu = cpu_line(before, cpu_snapshot(servers), result.seconds)
+            after = cpu_snapshot(servers)
+            cpu = cpu_line(before, after, result.seconds)
+            result.cpu = {name: after[name] - before[name] for name in before}
             wait_for_worker(stack, cast)
-            lost = verify(stack, result, source_sha)
+            lost = result.lost = verify(stack, result, source_sha)
             print_level(result)
             print(cpu)
             problems = result.problems + result.errors + lost
