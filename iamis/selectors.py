@@ -8,6 +8,7 @@ limit is the same 404 as another centre's.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -116,7 +117,7 @@ def access_sheet_unit(*, membership: Membership, unit_id: UUID) -> Unit:
         unit_named_for_member(membership=membership, unit_id=unit_id)
         .filter(Exists(sheet_entries_of(membership.centre)))
         .select_related("series", "series__qualification")
-        .annotate(task_rows=_task_rows(OuterRef("pk")))
+        .annotate(task_rows=_task_rows("pk"))
     )
     return get_object_or_404(units)
 
@@ -144,7 +145,7 @@ def access_member_entry(
     mark and the unit's tasks (`entry_tasks`), in one query (a mark save needs no
     more); 404 as `access_unit` would be."""
     entries = Entry.objects.select_related("candidate", "unit", "mark").annotate(
-        task_rows=_task_rows(OuterRef("unit"))
+        task_rows=_task_rows("unit")
     )
     limit = _unit_limit(membership, via="unit__")
     if limit is not None:
@@ -157,12 +158,14 @@ def access_member_entry(
     )
 
 
-def _task_rows(unit: OuterRef) -> Subquery:
-    """The tasks of the outer query's `unit` as JSON objects joined by commas (one
-    text column), for `_tasks_from`."""
+@functools.cache
+def _task_rows(unit: str) -> Subquery:
+    """The tasks of the outer query's unit (its field `unit`) as JSON objects joined by
+    commas (one text column), for `_tasks_from`. Built once: a query resolves a copy of
+    an expression, never the expression itself."""
     row = JSONObject(id="id", number="number", name="name", max_mark="max_mark")
     rows = (
-        Task.objects.filter(unit=unit)
+        Task.objects.filter(unit=OuterRef(unit))
         .order_by()
         .values("unit")
         .annotate(
