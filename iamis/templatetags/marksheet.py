@@ -4,6 +4,7 @@ a large part of the page's cost."""
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from django import template
@@ -17,12 +18,20 @@ from iamis.rows import Cell, Row
 register = template.Library()
 
 
+# A character `html.escape` would replace: most values (numbers, field names, marks)
+# have none, and one search is cheaper than its five replacements.
+_TO_ESCAPE = re.compile("[&<>\"']")
+
+
 def _escaped(value: Any) -> str:
     """`conditional_escape` without its lazy-text wrapper: the same output (a value that
     is already markup as it is, anything else through `html.escape`)."""
+    if type(value) is int:
+        return str(value)
     if hasattr(value, "__html__"):
         return str(value.__html__())
-    return html.escape(str(value))
+    text = str(value)
+    return html.escape(text) if _TO_ESCAPE.search(text) else text
 
 
 def format_html(template_text: str, *args: Any, **kwargs: Any) -> SafeString:
