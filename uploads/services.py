@@ -336,9 +336,9 @@ def _receive_in_place(
 
 def _carried_digest(session: UploadSession, *, offset: int) -> ResumableSha256 | None:
     """The SHA-256 of the upload's first `offset` bytes, carried over from the last
-    chunk; None when it cannot be (the file is then hashed once at completion)."""
-    if not resumable_sha256.available():
-        return None
+    chunk; None where the state was lost (a rewind after a crash, a refused state: the
+    file is then hashed once at completion). Without OpenSSL's SHA-256 it raises
+    `resumable_sha256.Unavailable` (system check uploads.E001 catches that first)."""
     if offset == 0:
         return ResumableSha256()
     if session.hash_state is None:
