@@ -36,7 +36,7 @@ from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Unit
 from iamis.views import iamis_required
 
-from . import downloads, selectors, services
+from . import downloads, request_body, selectors, services
 from .models import EvidenceFile, Kind, UploadSession
 
 
@@ -125,10 +125,12 @@ def upload(request: CentreRequest, unit_id: UUID, upload_id: UUID) -> HttpRespon
     length = _int(request.META.get("CONTENT_LENGTH"))
     if offset is None or length is None:
         return _error(_("A chunk needs an Upload-Offset and a Content-Length."))
+    # Read in blocks, never whole: straight from gunicorn's connection where it can be
+    # (uploads/request_body.py), else through `request`.
+    stream = request_body.socket_body(request, length) or request
     try:
-        # `request` is read in blocks: the chunk never sits whole in memory.
         session = services.upload_receive(
-            session=session, offset=offset, length=length, stream=request
+            session=session, offset=offset, length=length, stream=stream
         )
     except services.OffsetMismatch as mismatch:
         response = _error(
