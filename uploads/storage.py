@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import IO, Protocol, cast
+from dataclasses import dataclass
+from typing import IO, Any, Protocol, cast
 
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -386,3 +387,123 @@ def ascii_name(name: str) -> str:
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     safe = _UNSAFE_ASCII.sub("_", folded).strip(" .")
     return safe or "file"
+
+
+# --- Direct uploads to S3 (uploads/direct.py) ------------------------------------------
+
+
+def is_s3() -> bool:
+    """The default storage is django-storages' S3Storage: browsers can send parts to it."""
+    from storages.backends.s3 import S3Storage
+
+    return isinstance(default_storage, S3Storage)
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    number: int
+    size: int
+    etag: str
+
+
+def _s3_target(key: str) -> tuple[Any, str, str]:
+    """(boto3 client, bucket, object key) for a storage key, as S3Storage names it."""
+    from storages.utils import clean_name
+
+    s3 = cast(Any, default_storage)
+    return (
+        s3.connection.meta.client,
+        s3.bucket_name,
+        s3._normalize_name(clean_name(key)),
+    )
+
+
+def multipart_start(key: str) -> str:
+    """Begin an S3 multipart upload that will land under `key`; its upload id. The
+    storage's object parameters (encryption, say) apply as they do to its saves."""
+    client, bucket, name = _s3_target(key)
+    parameters = cast(Any, default_storage).get_object_parameters(key)
+    parameters.setdefault("ContentType", "application/octet-stream")
+    answer = client.create_multipart_upload(Bucket=bucket, Key=name, **parameters)
+    return str(answer["UploadId"])
+
+
+def multipart_part_url(key: str, upload_id: str, number: int, *, expires: int) -> str:
+    """A presigned URL the browser PUTs part `number` to, valid for `expires` s."""
+    client, bucket, name = _s3_target(key)
+    return str(
+        client.generate_presigned_url(
+            "upload_part",
+            Params={
+                "Bucket": bucket,
+                "Key": name,
+                "UploadId": upload_id,
+                "PartNumber": number,
+            },
+            ExpiresIn=expires,
+        )
+    )
+
+
+def multipart_parts(key: str, upload_id: str) -> list[StoredPart]:
+    """The parts the store holds for the upload, by number."""
+    client, bucket, name = _s3_target(key)
+    parts: list[StoredPart] = []
+    marker = 0
+    while True:
+        answer = client.list_parts(
+            Bucket=bucket, Key=name, UploadId=upload_id, PartNumberMarker=marker
+        )
+        parts += [
+            StoredPart(int(p["PartNumber"]), int(p["Size"]), str(p["ETag"]))
+            for p in answer.get("Parts", [])
+        ]
+        if not answer.get("IsTruncated"):
+            return sorted(parts, key=lambda part: part.number)
+        marker = int(answer["NextPartNumberMarker"])
+
+
+def multipart_complete(key: str, upload_id: str, parts: list[StoredPart]) -> None:
+    client, bucket, name = _s3_target(key)
+    client.complete_multipart_upload(
+        Bucket=bucket,
+        Key=name,
+        UploadId=upload_id,
+        MultipartUpload={
+            "Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]
+        },
+    )
+
+
+def multipart_abort(key: str, upload_id: str) -> None:
+    """Abort the upload and free its parts; one already gone is fine."""
+    from botocore.exceptions import ClientError
+
+    client, bucket, name = _s3_target(key)
+    try:
+        client.abort_multipart_upload(Bucket=bucket, Key=name, UploadId=upload_id)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NoSuchUpload":
+            raise
+
+
+def is_missing_upload(error: Exception) -> bool:
+    """A ClientError saying the multipart upload no longer exists (completed or
+    aborted meanwhile)."""
+    from botocore.exceptions import ClientError
+
+    return (
+        isinstance(error, ClientError)
+        and error.response.get("Error", {}).get("Code") == "NoSuchUpload"
+    )
+
+
+def hash_stored(key: str) -> tuple[int, str]:
+    """(size, SHA-256) of a stored object, read once in blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with default_storage.open(key, "rb") as stored:
+        while data := stored.read(4 * BLOCK):
+            digest.update(data)
+            size += len(data)
+    return size, digest.hexdigest()
