@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -423,6 +424,11 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+if AWS_STORAGE_BUCKET_NAME:
+    # Direct uploads: the browser PUTs parts to the bucket (uploads/direct.py), whose
+    # CORS rules must allow PUT from the site.
+    _store = urlsplit(env_str("AWS_S3_ENDPOINT_URL") or "https://*.amazonaws.com")
+    SECURE_CSP["connect-src"] = [CSP.SELF, f"{_store.scheme}://{_store.netloc}"]
 
 # --- Languages ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
