@@ -536,7 +536,7 @@ def _record_file(
         with transaction.atomic():
             locked = UploadSession.objects.select_for_update().get(pk=session.pk)
             if locked.status != UploadSession.Status.OPEN:
-                default_storage.delete(key)
+                _discard_unrecorded(key)
                 if locked.evidence_file_id:
                     return EvidenceFile.objects.get(pk=locked.evidence_file_id)
                 raise ValidationError(_("This upload is no longer open."))
@@ -579,9 +579,17 @@ def _record_file(
             # that is down must not fail the upload; beat queues the scan again.
             transaction.on_commit(lambda: _queue_scan(evidence_pk), robust=True)
     except Exception:
-        default_storage.delete(key)
+        _discard_unrecorded(key)
         raise
     return evidence
+
+
+def _discard_unrecorded(key: str) -> None:
+    """Remove the object under `key` unless an evidence row names it: the completions
+    of one direct upload share its key, and the one that lost a race must not remove
+    the file the other recorded (on the other paths every completion has its own)."""
+    if not EvidenceFile.objects.filter(storage_key=key).exists():
+        default_storage.delete(key)
 
 
 # --- Delete and lock -------------------------------------------------------------------

@@ -499,11 +499,19 @@ def is_missing_upload(error: Exception) -> bool:
 
 
 def hash_stored(key: str) -> tuple[int, str]:
-    """(size, SHA-256) of a stored object, read once in blocks."""
+    """(size, SHA-256) of a stored object, read once in blocks; FileNotFoundError when
+    there is none (S3 says so only on the first read)."""
+    from botocore.exceptions import ClientError
+
     digest = hashlib.sha256()
     size = 0
-    with default_storage.open(key, "rb") as stored:
-        while data := stored.read(4 * BLOCK):
-            digest.update(data)
-            size += len(data)
+    try:
+        with default_storage.open(key, "rb") as stored:
+            while data := stored.read(4 * BLOCK):
+                digest.update(data)
+                size += len(data)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in {"404", "NoSuchKey"}:
+            raise
+        raise FileNotFoundError(key) from None
     return size, digest.hexdigest()

@@ -149,7 +149,7 @@
   // Parts straight to the store: ask the server which parts it already holds (none at
   // the start), then for URLs a few parts at a time, PUT each part to its URL, and
   // complete. A failed part is tried again from the server's list.
-  var URL_BATCH = 4;
+  var URL_BATCH = 2;
 
   Uploader.prototype.sendDirect = function (job) {
     var self = this;

@@ -306,3 +306,37 @@ def test_the_worker_hashes_and_scans_once_however_often_it_runs(
     assert first == second == "infected"
     assert evidence.sha256 == hashlib.sha256(source).hexdigest()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.FILE_SCANNED).count() == 1
+
+
+def test_completing_twice_gives_the_same_file_and_keeps_its_object(
+    alice_client, two_centres, direct_s3
+):
+    sample = upload_sample(two_centres)
+    source = os.urandom(100)
+    session = _start(alice_client, sample, len(source)).json()
+    _send_parts(alice_client, session, source, [1])
+
+    first = alice_client.post(session["complete_url"])
+    second = alice_client.post(session["complete_url"])
+
+    assert first.json()["file"]["id"] == second.json()["file"]["id"]
+    evidence = EvidenceFile.objects.get()
+    stored = s3_client(direct_s3).get_object(Bucket=BUCKET, Key=evidence.storage_key)
+    assert stored["Body"].read() == source
+
+
+def test_a_direct_file_missing_from_the_store_gets_an_error_verdict(
+    alice_client, two_centres, direct_s3
+):
+    sample = upload_sample(two_centres)
+    session = _start(alice_client, sample, 100).json()
+    _send_parts(alice_client, session, os.urandom(100), [1])
+    alice_client.post(session["complete_url"])
+    evidence = EvidenceFile.objects.get()
+    s3_client(direct_s3).delete_object(Bucket=BUCKET, Key=evidence.storage_key)
+
+    assert scan_file.apply(args=[evidence.pk]).get() == "error"
+
+    evidence.refresh_from_db()
+    assert evidence.sha256 == ""
+    assert evidence.scan_detail == "the stored file is missing"
