@@ -40,6 +40,10 @@ URL_SECONDS = 15 * 60
 MAX_URLS = 100
 
 
+class PartsMissing(ValidationError):
+    """Completion asked for while parts are still missing from the store: send them."""
+
+
 def part_bytes() -> int:
     """The size of every part but the last: 8 MiB, 128 parts for 1 GiB (S3 takes at
     least 5 MiB a part, at most 10,000 parts)."""
@@ -143,7 +147,7 @@ def direct_finish(*, session: UploadSession) -> int:
             )
         )
     if [part.number for part in parts] != list(range(1, count + 1)):
-        raise ValidationError(
+        raise PartsMissing(
             _("The upload is not finished: %(received)s of %(size)s bytes arrived.")
             % {"received": total, "size": session.declared_size}
         )

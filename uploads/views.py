@@ -14,7 +14,7 @@ straight to the store (uploads/direct.py):
 - GET   units/<unit>/uploads/<id>/            -> {offset, parts}: the parts in the store
 - PUT   <each part's presigned URL>           the part's bytes, to the store itself
 - POST  units/<unit>/uploads/<id>/complete/   -> {file, html}, the SHA-256 to follow
-A part past the declared size gets 413.
+A part past the declared size gets 413; completing while parts are missing, 409.
 """
 
 from __future__ import annotations
@@ -226,6 +226,9 @@ def upload_complete(
         )
     except services.TooLarge as error:
         return _error(error.messages[0], status=413)
+    except direct.PartsMissing as error:
+        # The browser sends the parts the store lacks, then completes again.
+        return _error(error.messages[0], status=409)
     except ValidationError as error:
         session.refresh_from_db(fields=["status"])
         # An upload that ended (a direct one whose parts could not be the file) is

@@ -252,8 +252,8 @@
   Uploader.prototype.complete = function (job) {
     var self = this;
     return request("POST", job.session.complete_url).then(function (reply) {
-      // Parts still missing from the store (400 on a direct upload): send them.
-      if (reply.status === 400 && job.session.direct) throw new Error(reply.data.error);
+      // Parts still missing from the store (409 on a direct upload): send them.
+      if (reply.status === 409 && job.session.direct) throw new Error(reply.data.error);
       if (!reply.ok) throw fatal(job.file.name + ": " + (reply.data.error || reply.status));
       var list = document.getElementById(reply.data.target);
       if (list) list.outerHTML = reply.data.html;

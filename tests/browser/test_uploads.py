@@ -9,11 +9,12 @@ import os
 import re
 import time
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, Request, Route, expect
 
 from iamis.models import Submission
 from portal.celery import app
@@ -114,7 +115,7 @@ def test_a_file_over_the_limit_is_refused_in_the_browser_before_sending(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_on_s3_the_browser_sends_the_parts_straight_to_the_store(
+def test_on_s3_the_browser_sends_the_parts_straight_to_the_store_and_resumes(
     live_server,
     page: Page,
     two_centres,
@@ -153,6 +154,18 @@ def test_on_s3_the_browser_sends_the_parts_straight_to_the_store(
             puts.append(request.url)
 
     page.on("request", note_put)
+    cut: list[str] = []
+
+    def cut_part_two_once(route: Route) -> None:
+        # The connection to the store drops once, mid-file: the browser asks the
+        # portal which parts the store has and sends only the missing one again.
+        if "partNumber=2" in route.request.url and not cut:
+            cut.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(f"{s3_storage}/**", cut_part_two_once)
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         row.get_by_label(re.compile("Upload files for")).set_input_files(
@@ -173,6 +186,8 @@ def test_on_s3_the_browser_sends_the_parts_straight_to_the_store(
     body = s3_client(s3_storage).get_object(Bucket=BUCKET, Key=stored.storage_key)
     assert body["Body"].read() == film
     # Both parts went to the store; none of the bytes through the portal.
-    assert len(puts) == 2
+    assert len(cut) == 1
+    numbers = sorted(parse_qs(urlsplit(url).query)["partNumber"][0] for url in puts)
+    assert numbers == ["1", "2", "2"]
     assert all(url.startswith(f"{s3_storage}/{BUCKET}/") for url in puts)
     assert UploadSession.objects.get().received == 0

@@ -144,7 +144,7 @@ def test_completing_before_every_part_arrived_leaves_the_upload_to_resume(
     _send_parts(alice_client, session, source, [2])
     done = alice_client.post(session["complete_url"])
 
-    assert early.status_code == 400
+    assert early.status_code == 409
     assert "not finished" in early.json()["error"]
     assert done.status_code == 200, done.content
 
