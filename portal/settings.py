@@ -264,6 +264,9 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)
 # each (static/js/uploads.js), so a slow link never sends one a sync worker would time
 # out on (GUNICORN_TIMEOUT, 30 s).
 UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 64 * 1024 * 1024)
+# On S3 browsers send files straight to the bucket in parts of this size, the last one
+# smaller (uploads/direct.py; S3 takes parts of 5 MiB to 5 GiB, at most 10,000).
+UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)
 UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 24)
 # Retention, counted in days after the series' results day: evidence files and report
 # PDFs after the review-of-moderation and appeals window; candidates' names and dates of

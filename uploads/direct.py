@@ -45,9 +45,9 @@ class PartsMissing(ValidationError):
 
 
 def part_bytes() -> int:
-    """The size of every part but the last: 8 MiB, 128 parts for 1 GiB (S3 takes at
-    least 5 MiB a part, at most 10,000 parts)."""
-    return int(getattr(settings, "UPLOAD_PART_BYTES", 8 * 1024 * 1024))
+    """The size of every part but the last (UPLOAD_PART_BYTES, 8 MiB: 128 parts for
+    1 GiB)."""
+    return int(settings.UPLOAD_PART_BYTES)
 
 
 def part_count(session: UploadSession) -> int:

@@ -414,6 +414,7 @@ def _s3_target(key: str) -> tuple[Any, str, str]:
     return (
         s3.connection.meta.client,
         s3.bucket_name,
+        # As S3Storage's own save and open name it (its `location` prefix included).
         s3._normalize_name(clean_name(key)),
     )
 
