@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -263,6 +264,9 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)
 # each (static/js/uploads.js), so a slow link never sends one a sync worker would time
 # out on (GUNICORN_TIMEOUT, 30 s).
 UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 64 * 1024 * 1024)
+# On S3 browsers send files straight to the bucket in parts of this size, the last one
+# smaller (uploads/direct.py; S3 takes parts of 5 MiB to 5 GiB, at most 10,000).
+UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)
 UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 24)
 # Retention, counted in days after the series' results day: evidence files and report
 # PDFs after the review-of-moderation and appeals window; candidates' names and dates of
@@ -423,6 +427,11 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+if AWS_STORAGE_BUCKET_NAME:
+    # Direct uploads: the browser PUTs parts to the bucket (uploads/direct.py), whose
+    # CORS rules must allow PUT from the site.
+    _store = urlsplit(env_str("AWS_S3_ENDPOINT_URL") or "https://*.amazonaws.com")
+    SECURE_CSP["connect-src"] = [CSP.SELF, f"{_store.scheme}://{_store.netloc}"]
 
 # --- Languages ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

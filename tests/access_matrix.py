@@ -186,6 +186,7 @@ ROUTES: dict[str, Route] = {
     # The upload protocol answers JSON; an empty request is a 400.
     "uploads:upload_start": Route(P.IAMIS, post=400),
     "uploads:upload": Route(P.IAMIS, get=200, post=400),
+    "uploads:upload_parts": Route(P.IAMIS, post=400),
     "uploads:upload_complete": Route(P.IAMIS, post=400),
     "uploads:file_download": Route(P.IAMIS, get=200),
     "uploads:file_delete": Route(P.IAMIS, get=200, post=302),

@@ -1,4 +1,5 @@
-"""`manage.py check --deploy`: a production site scans uploads with a real scanner."""
+"""System checks for uploads: the resumable SHA-256 works here (every command), and a
+production site scans uploads with a real scanner (`check --deploy`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,27 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks
+
+from . import resumable_sha256
+
+
+@checks.register()
+def check_resumable_sha256(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    # Uploads on the filesystem hash as the chunks arrive and refuse to run without it:
+    # better a failed start than uploads that fail one by one.
+    reason = resumable_sha256.unavailable_reason()
+    if reason is None:
+        return []
+    return [
+        checks.Error(
+            f"Uploads cannot hash files as they arrive: {reason}.",
+            hint="Install OpenSSL's libcrypto 3 (Debian: libssl3), the one Python's "
+            "hashlib uses; see uploads/resumable_sha256.py.",
+            id="uploads.E001",
+        )
+    ]
 
 
 @checks.register(checks.Tags.security, deploy=True)

@@ -49,7 +49,9 @@ class EvidenceFile(models.Model):
     kind = models.CharField(max_length=10, choices=Kind)
     original_name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size in bytes"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # Empty only while a worker computes it: a file uploaded straight to object storage
+    # (uploads/direct.py) is hashed by its scan task before it is scanned.
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     # Made by the server (evidence/<centre>/<unit>/<uuid>); never the uploader's name.
     storage_key = models.CharField(max_length=300, unique=True)
     uploaded_by = models.ForeignKey(
@@ -159,6 +161,11 @@ class UploadSession(models.Model):
     # file is read once at completion).
     hash_state = models.BinaryField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    # Direct uploads (object storage, uploads/direct.py): the browser sends the parts
+    # of this S3 multipart upload straight to the store, to land under `object_key`.
+    # Empty for uploads whose chunks come through the web process.
+    multipart_id = models.CharField(max_length=1024, blank=True)
+    object_key = models.CharField(max_length=300, blank=True)
     parts_prefix = models.CharField(max_length=200)
     parts_removed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -199,3 +206,7 @@ class UploadSession(models.Model):
     @property
     def chunk_index(self) -> int:
         return len(self.parts)
+
+    @property
+    def is_direct(self) -> bool:
+        return bool(self.multipart_id)

@@ -2,7 +2,9 @@
 protocol; uploads/scanning.py the scanners).
 
 Every file recorded by `upload_complete` is queued for a scan when its transaction
-commits. The scan reads the stored bytes in blocks and records one verdict: clean,
+commits. A file uploaded straight to object storage (uploads/direct.py) arrives without
+its SHA-256: the scan task first reads the stored object once to compute it and records
+it (the receipt then shows it), and then scans. The scan reads the stored bytes in blocks and records one verdict: clean,
 infected (with the signature) or error (with the reason), with an audit event. Until a
 file is clean nobody outside its centre can download it (`selectors.download_refusal`);
 the centre cannot download it either once a virus is found.
@@ -28,7 +30,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import audit_record
 
-from . import scanning
+from . import scanning, storage
 from .models import EvidenceFile, ScanStatus
 from .services import audit_target
 
@@ -62,7 +64,8 @@ def file_scan(*, evidence_id: int) -> str:
         )
     else:
         try:
-            verdict = _scan_stored(evidence.storage_key)
+            hash_problem = _hash_stored(evidence) if not evidence.sha256 else None
+            verdict = hash_problem or _scan_stored(evidence.storage_key)
         except scanning.ScannerUnavailable:
             # Not the file's fault: this try does not count.
             EvidenceFile.objects.filter(pk=evidence_id).update(
@@ -70,6 +73,23 @@ def file_scan(*, evidence_id: int) -> str:
             )
             raise
     return _record_verdict(evidence_id, verdict)
+
+
+def _hash_stored(evidence: EvidenceFile) -> scanning.Verdict | None:
+    """Record the SHA-256 of a file that arrived without one; an error verdict when the
+    stored object is missing or not the size recorded at completion."""
+    try:
+        size, sha256 = storage.hash_stored(evidence.storage_key)
+    except FileNotFoundError:
+        return scanning.Verdict.error("the stored file is missing")
+    if size != evidence.size:
+        return scanning.Verdict.error(
+            f"the stored file has {size} bytes, {evidence.size} were uploaded"
+        )
+    # Only where none is recorded yet: a second run of the task changes nothing.
+    EvidenceFile.objects.filter(pk=evidence.pk, sha256="").update(sha256=sha256)
+    evidence.sha256 = sha256
+    return None
 
 
 def _scan_stored(key: str) -> scanning.Verdict:

@@ -13,7 +13,8 @@ Rules (DESIGN.md rule 5 and the guide's "IAMIS Upload"):
   the beat task has locked the file, deleting is refused. Uploading stays open after the
   cutoff (a moderator may ask for further samples), but such files cannot be deleted.
 
-Protocol: `upload_start` -> `upload_receive` for each chunk, in order, at the offset the
+Protocol (direct uploads to S3 have their own, uploads/direct.py):
+`upload_start` -> `upload_receive` for each chunk, in order, at the offset the
 server expects (a re-send of the last chunk is accepted and ignored) -> `upload_complete`
 records the file with its SHA-256 and, once that commits, queues its virus scan
 (uploads/scans.py). No transaction stays open while bytes arrive. On the
@@ -176,7 +177,7 @@ def _check_open(*, centre: Centre, unit: Unit, kind: str, entry: Entry | None) -
         raise ValidationError(refusal)
 
 
-def _too_large_message(size: int) -> str:
+def too_large_message(size: int) -> str:
     return _(
         "The file is too large (%(size)s bytes): each file can be at most %(max)s."
     ) % {"size": f"{size:,}", "max": filesizeformat(max_bytes())}
@@ -194,11 +195,15 @@ def upload_start(
     name: str,
     size: int,
     acting_user: User,
+    direct: bool = False,
 ) -> UploadSession:
+    """An upload session. `direct`: where the default storage is S3, the browser will
+    send the parts straight to it (uploads/direct.py); elsewhere the chunks come
+    through the portal whatever `direct` says."""
     if size <= 0:
         raise ValidationError(_("The file is empty."))
     if size > max_bytes():
-        raise TooLarge(_too_large_message(size))
+        raise TooLarge(too_large_message(size))
     _check_open(centre=centre, unit=unit, kind=kind, entry=entry)
     public_id = uuid.uuid4()
     session = UploadSession(
@@ -214,9 +219,19 @@ def upload_start(
         ),
         created_by=acting_user,
     )
-    with transaction.atomic():
-        session.full_clean()
-        session.save()
+    if direct and storage.is_s3():
+        session.object_key = storage.evidence_key(
+            centre_number=centre.number, unit_public_id=unit.public_id
+        )
+        session.multipart_id = storage.multipart_start(session.object_key)
+    try:
+        with transaction.atomic():
+            session.full_clean()
+            session.save()
+    except Exception:
+        if session.is_direct:
+            storage.multipart_abort(session.object_key, session.multipart_id)
+        raise
     if storage.is_filesystem():
         # Made here, not by the first chunk: a chunk never creates the file, so a late
         # one for an upload already completed or cleaned up cannot leave one behind.
@@ -269,6 +284,12 @@ def _chunk_is_resend(session: UploadSession, *, offset: int, length: int) -> boo
     be taken. Nothing is stored before this passes."""
     if session.status != UploadSession.Status.OPEN:
         raise ValidationError(_("This upload is no longer open."))
+    if session.is_direct:
+        raise ValidationError(
+            _(
+                "This upload sends its parts straight to the store, not through the portal."
+            )
+        )
     if offset != session.received:
         last = session.last_chunk_size
         # The client lost our answer and sent the last chunk again: already stored.
@@ -280,7 +301,7 @@ def _chunk_is_resend(session: UploadSession, *, offset: int, length: int) -> boo
     if length > chunk_bytes():
         raise TooLarge(_("The chunk is larger than the server accepts."))
     if offset + length > max_bytes():
-        raise TooLarge(_too_large_message(offset + length))
+        raise TooLarge(too_large_message(offset + length))
     if offset + length > session.declared_size:
         raise TooLarge(_("The upload is larger than the size it declared."))
     return False
@@ -336,9 +357,9 @@ def _receive_in_place(
 
 def _carried_digest(session: UploadSession, *, offset: int) -> ResumableSha256 | None:
     """The SHA-256 of the upload's first `offset` bytes, carried over from the last
-    chunk; None when it cannot be (the file is then hashed once at completion)."""
-    if not resumable_sha256.available():
-        return None
+    chunk; None where the state was lost (a rewind after a crash, a refused state: the
+    file is then hashed once at completion). Without OpenSSL's SHA-256 it raises
+    `resumable_sha256.Unavailable` (system check uploads.E001 catches that first)."""
     if offset == 0:
         return ResumableSha256()
     if session.hash_state is None:
@@ -382,13 +403,17 @@ def upload_complete(
         return session.evidence_file
     if session.status != UploadSession.Status.OPEN:
         raise ValidationError(_("This upload is no longer open."))
-    if session.received != session.declared_size:
+    if not session.is_direct and session.received != session.declared_size:
         raise ValidationError(
             _("The upload is not finished: %(received)s of %(size)s bytes arrived.")
             % {"received": session.received, "size": session.declared_size}
         )
     unit, centre = session.unit, session.centre
     _check_open(centre=centre, unit=unit, kind=session.kind, entry=session.entry)
+    if session.is_direct:
+        return _complete_direct(
+            session=session, acting_user=acting_user, request=request
+        )
 
     key = storage.evidence_key(
         centre_number=centre.number, unit_public_id=unit.public_id
@@ -459,6 +484,34 @@ def _complete_in_place(
         raise ValidationError(_("This upload is no longer open.")) from None
 
 
+def _complete_direct(
+    *, session: UploadSession, acting_user: User, request: HttpRequest | None
+) -> EvidenceFile:
+    """The parts in the store become the file under its evidence key; the file is
+    recorded without its SHA-256, which its scan task computes from the stored object
+    before scanning it (uploads/scans.py)."""
+    from .direct import direct_finish  # direct imports this module (the rules)
+
+    try:
+        size = direct_finish(session=session)
+    except Exception as error:
+        if not storage.is_missing_upload(error):
+            raise
+        # Another request completed (or the clean-up aborted) it meanwhile.
+        session.refresh_from_db(fields=["status", "evidence_file"])
+        if session.evidence_file_id is not None:
+            return EvidenceFile.objects.get(pk=session.evidence_file_id)
+        raise ValidationError(_("This upload is no longer open.")) from None
+    return _record_file(
+        session=session,
+        key=session.object_key,
+        size=size,
+        sha256="",
+        acting_user=acting_user,
+        request=request,
+    )
+
+
 def _queue_scan(evidence_pk: int) -> None:
     from .scans import file_scan_queue  # scans imports this module (audit_target)
 
@@ -483,7 +536,7 @@ def _record_file(
         with transaction.atomic():
             locked = UploadSession.objects.select_for_update().get(pk=session.pk)
             if locked.status != UploadSession.Status.OPEN:
-                default_storage.delete(key)
+                _discard_unrecorded(key)
                 if locked.evidence_file_id:
                     return EvidenceFile.objects.get(pk=locked.evidence_file_id)
                 raise ValidationError(_("This upload is no longer open."))
@@ -526,9 +579,17 @@ def _record_file(
             # that is down must not fail the upload; beat queues the scan again.
             transaction.on_commit(lambda: _queue_scan(evidence_pk), robust=True)
     except Exception:
-        default_storage.delete(key)
+        _discard_unrecorded(key)
         raise
     return evidence
+
+
+def _discard_unrecorded(key: str) -> None:
+    """Remove the object under `key` unless an evidence row names it: the completions
+    of one direct upload share its key, and the one that lost a race must not remove
+    the file the other recorded (on the other paths every completion has its own)."""
+    if not EvidenceFile.objects.filter(storage_key=key).exists():
+        default_storage.delete(key)
 
 
 # --- Delete and lock -------------------------------------------------------------------
@@ -653,6 +714,8 @@ def uploads_clean_abandoned(*, now: datetime | None = None) -> int:
             if session is None:
                 continue
             storage.delete_prefix(session.parts_prefix)
+            if session.is_direct and session.status == UploadSession.Status.OPEN:
+                storage.multipart_abort(session.object_key, session.multipart_id)
             if session.status == UploadSession.Status.OPEN:
                 session.status = UploadSession.Status.ABANDONED
             session.parts_removed_at = now

@@ -14,6 +14,11 @@ urlpatterns = [
         name="upload",
     ),
     path(
+        "units/<uuid:unit_id>/uploads/<uuid:upload_id>/parts/",
+        views.upload_parts,
+        name="upload_parts",
+    ),
+    path(
         "units/<uuid:unit_id>/uploads/<uuid:upload_id>/complete/",
         views.upload_complete,
         name="upload_complete",

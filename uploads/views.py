@@ -7,6 +7,14 @@ The upload API speaks JSON over plain HTTP (so the Django test client drives it)
 - POST  units/<unit>/uploads/<id>/complete/   -> {file, html} (the refreshed file list)
 A chunk at the wrong offset gets 409 with the expected offset; too large gets 413; a
 chunk for an upload that is no longer open gets 410.
+
+On S3, a start with `direct=1` answers `direct: true` and the browser sends the parts
+straight to the store (uploads/direct.py):
+- POST  units/<unit>/uploads/<id>/parts/      numbers=1,2,3 -> {parts: [{number, url}]}
+- GET   units/<unit>/uploads/<id>/            -> {offset, parts}: the parts in the store
+- PUT   <each part's presigned URL>           the part's bytes, to the store itself
+- POST  units/<unit>/uploads/<id>/complete/   -> {file, html}, the SHA-256 to follow
+A part past the declared size gets 413; completing while parts are missing, 409.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Unit
 from iamis.views import iamis_required
 
-from . import downloads, selectors, services
+from . import direct, downloads, request_body, selectors, services
 from .models import EvidenceFile, Kind, UploadSession
 
 
@@ -55,14 +63,19 @@ def _offset_response(session: UploadSession, status: int = 200) -> JsonResponse:
 
 def _session_json(request: CentreRequest, session: UploadSession) -> dict[str, Any]:
     args = [session.unit.public_id, session.public_id]
-    return {
+    data: dict[str, Any] = {
         "id": str(session.public_id),
         "offset": session.received,
         "size": session.declared_size,
         "chunk_size": services.chunk_bytes(),
         "url": reverse("uploads:upload", args=args),
         "complete_url": reverse("uploads:upload_complete", args=args),
+        "direct": session.is_direct,
     }
+    if session.is_direct:
+        data["part_size"] = direct.part_bytes()
+        data["parts_url"] = reverse("uploads:upload_parts", args=args)
+    return data
 
 
 def _int(value: str | None) -> int | None:
@@ -103,6 +116,7 @@ def upload_start(request: CentreRequest, unit_id: UUID) -> HttpResponse:
             name=request.POST.get("name", ""),
             size=size,
             acting_user=request.user,
+            direct=request.POST.get("direct") == "1",
         )
     except services.TooLarge as error:
         return _error(error.messages[0], status=413)
@@ -119,16 +133,32 @@ def upload(request: CentreRequest, unit_id: UUID, upload_id: UUID) -> HttpRespon
     session = selectors.access_upload(
         centre=request.centre, unit=unit, upload_id=upload_id
     )
+    if request.method == "GET" and session.is_direct:
+        try:
+            status = direct.direct_status(session=session)
+        except ValidationError as error:
+            return _error(error.messages[0], status=410)
+        response = JsonResponse(
+            {
+                "offset": status.received,
+                "size": session.declared_size,
+                "parts": status.parts,
+            }
+        )
+        response["Cache-Control"] = "no-store"
+        return response
     if request.method == "GET":
         return _offset_response(session)
     offset = _int(request.headers.get("Upload-Offset"))
     length = _int(request.META.get("CONTENT_LENGTH"))
     if offset is None or length is None:
         return _error(_("A chunk needs an Upload-Offset and a Content-Length."))
+    # Read in blocks, never whole: straight from gunicorn's connection where it can be
+    # (uploads/request_body.py), else through `request`.
+    stream = request_body.socket_body(request, length) or request
     try:
-        # `request` is read in blocks: the chunk never sits whole in memory.
         session = services.upload_receive(
-            session=session, offset=offset, length=length, stream=request
+            session=session, offset=offset, length=length, stream=stream
         )
     except services.OffsetMismatch as mismatch:
         response = _error(
@@ -155,6 +185,34 @@ def upload(request: CentreRequest, unit_id: UUID, upload_id: UUID) -> HttpRespon
 
 @require_POST
 @iamis_required
+def upload_parts(
+    request: CentreRequest, unit_id: UUID, upload_id: UUID
+) -> HttpResponse:
+    """Presigned URLs for the parts of a direct upload the browser is about to send."""
+    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    session = selectors.access_upload(
+        centre=request.centre, unit=unit, upload_id=upload_id
+    )
+    numbers = [_int(n.strip()) for n in request.POST.get("numbers", "").split(",")]
+    if not numbers or None in numbers:
+        return _error(_("Say which parts of the file are to be sent."))
+    try:
+        urls = direct.direct_part_urls(
+            session=session, numbers=[n for n in numbers if n is not None]
+        )
+    except services.TooLarge as error:
+        return _error(error.messages[0], status=413)
+    except ValidationError as error:
+        return _error(error.messages[0])
+    response = JsonResponse(
+        {"parts": [{"number": n, "url": url} for n, url in urls.items()]}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@iamis_required
 def upload_complete(
     request: CentreRequest, unit_id: UUID, upload_id: UUID
 ) -> HttpResponse:
@@ -166,8 +224,19 @@ def upload_complete(
         evidence = services.upload_complete(
             session=session, acting_user=request.user, request=request
         )
+    except services.TooLarge as error:
+        return _error(error.messages[0], status=413)
+    except direct.PartsMissing as error:
+        # The browser sends the parts the store lacks, then completes again.
+        return _error(error.messages[0], status=409)
     except ValidationError as error:
-        return _error(error.messages[0], offset=session.received)
+        session.refresh_from_db(fields=["status"])
+        # An upload that ended (a direct one whose parts could not be the file) is
+        # gone: 410, so the browser stops rather than resumes.
+        gone = session.status == UploadSession.Status.ABANDONED
+        return _error(
+            error.messages[0], status=410 if gone else 400, offset=session.received
+        )
     panel = selectors.upload_panel(centre=request.centre, unit=unit)
     files = (
         panel.files_for(evidence.entry_id)
@@ -186,7 +255,7 @@ def upload_complete(
                 "id": str(evidence.public_id),
                 "name": evidence.original_name,
                 "size": evidence.size,
-                "sha256": evidence.sha256,
+                "sha256": evidence.sha256 or None,
             },
             "target": target,
             "html": html,

@@ -1,8 +1,11 @@
 // Chunked, resumable evidence uploads (see uploads/views.py for the protocol).
 // Each [data-upload] block: choose files -> refuse files over the limit before sending ->
 // start -> send chunks at the server's offset -> complete -> replace the file list.
-// On an error the upload asks the server where it stopped and carries on from there;
-// after a few failed tries a Resume button does the same.
+// Where the server stores files in S3 it answers the start with `direct`: the parts then
+// go straight to the store with URLs the server signs (uploads/direct.py), and the
+// portal only signs and checks. On an error the upload asks the server where it stopped
+// (the offset, or the parts already in the store) and carries on from there; after a
+// few failed tries a Resume button does the same.
 (function () {
   "use strict";
   if (window.iamisUploads) return;
@@ -100,6 +103,7 @@
     form.append("size", String(job.file.size));
     form.append("kind", this.block.dataset.kind);
     form.append("candidate", this.block.dataset.candidate);
+    form.append("direct", "1");
     return request("POST", this.block.dataset.startUrl, form).then(function (reply) {
       if (!reply.ok) throw fatal(job.file.name + ": " + (reply.data.error || reply.status));
       job.session = reply.data;
@@ -134,9 +138,86 @@
 
   Uploader.prototype.send = function (job) {
     var self = this;
+    // A direct upload resumes from the parts in the store (sendDirect asks for them).
+    var begin = !job.session ? self.start(job)
+      : job.session.direct ? Promise.resolve(0) : self.offset(job);
+    return begin.then(function (offset) {
+      return job.session.direct ? self.sendDirect(job) : self.sendChunks(job, offset);
+    });
+  };
+
+  // Parts straight to the store: ask the server which parts it already holds (none at
+  // the start), then for URLs a few parts at a time, PUT each part to its URL, and
+  // complete. A failed part is tried again from the server's list.
+  var URL_BATCH = 2;
+
+  Uploader.prototype.sendDirect = function (job) {
+    var self = this;
     var file = job.file;
-    var begin = job.session ? self.offset(job) : self.start(job);
-    return begin.then(function loop(offset) {
+    var size = job.session.part_size;
+    var count = Math.max(1, Math.ceil(file.size / size));
+    var attempt = 0;
+
+    function partsInStore() {
+      if (!job.partsAsked) { job.partsAsked = true; return Promise.resolve([]); }
+      return request("GET", job.session.url).then(function (reply) {
+        if (!reply.ok) throw fatal(file.name + ": " + (reply.data.error || reply.status));
+        return reply.data.parts;
+      });
+    }
+
+    function put(part) {
+      var begin = (part.number - 1) * size;
+      var blob = file.slice(begin, Math.min(begin + size, file.size));
+      // To the store, not the portal: no cookies, no CSRF token.
+      return fetch(part.url, { method: "PUT", body: blob, credentials: "omit" }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return blob.size;
+      });
+    }
+
+    function round() {
+      return partsInStore().then(function (stored) {
+        var have = {};
+        var sent = 0;
+        stored.forEach(function (number) { have[number] = true; });
+        var missing = [];
+        for (var n = 1; n <= count; n++) {
+          if (have[n]) sent += Math.min(size, file.size - (n - 1) * size);
+          else missing.push(n);
+        }
+        self.show(sent, file.size, file.name);
+        function next() {
+          if (!missing.length) return self.complete(job);
+          var form = new FormData();
+          form.append("numbers", missing.slice(0, URL_BATCH).join(","));
+          return request("POST", job.session.parts_url, form).then(function (reply) {
+            if (!reply.ok) throw fatal(file.name + ": " + (reply.data.error || reply.status));
+            return reply.data.parts.reduce(function (chain, part) {
+              return chain.then(function () { return put(part); }).then(function (bytes) {
+                missing.shift();
+                sent += bytes;
+                attempt = 0;
+                self.show(sent, file.size, file.name);
+              });
+            }, Promise.resolve());
+          }).then(next);
+        }
+        return next();
+      }).catch(function (error) {
+        if (error && error.fatal) throw error;
+        attempt += 1;
+        if (attempt > RETRIES) throw error;
+        return sleep(500 * attempt).then(round);
+      });
+    }
+    return round();
+  };
+
+  Uploader.prototype.sendChunks = function (job, first) {
+    var self = this;
+    var file = job.file;
+    return Promise.resolve(first).then(function loop(offset) {
       self.show(offset, file.size, file.name);
       if (offset >= file.size) return self.complete(job);
       var size = chunkSize(job);
@@ -171,6 +252,8 @@
   Uploader.prototype.complete = function (job) {
     var self = this;
     return request("POST", job.session.complete_url).then(function (reply) {
+      // Parts still missing from the store (409 on a direct upload): send them.
+      if (reply.status === 409 && job.session.direct) throw new Error(reply.data.error);
       if (!reply.ok) throw fatal(job.file.name + ": " + (reply.data.error || reply.status));
       var list = document.getElementById(reply.data.target);
       if (list) list.outerHTML = reply.data.html;

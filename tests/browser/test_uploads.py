@@ -5,20 +5,23 @@ gone and a crafted delete is refused."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, Route, expect
 
 from iamis.models import Submission
 from portal.celery import app
 from tests.accounts.mfa_helpers import give_authenticator
-from tests.uploads.helpers import sampled_number, upload_sample
-from uploads.models import EvidenceFile, ScanStatus
+from tests.uploads.conftest import s3_endpoint, s3_storage  # noqa: F401 - fixtures
+from tests.uploads.helpers import BUCKET, s3_client, sampled_number, upload_sample
+from uploads.models import EvidenceFile, ScanStatus, UploadSession
 
 from .test_invite_and_access import _sign_in
 
@@ -109,3 +112,82 @@ def test_a_file_over_the_limit_is_refused_in_the_browser_before_sending(
         "big.mov is too large"
     )
     assert not EvidenceFile.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_s3_the_browser_sends_the_parts_straight_to_the_store_and_resumes(
+    live_server,
+    page: Page,
+    two_centres,
+    media,
+    settings,
+    s3_storage,  # noqa: F811 - the fixture imported above
+):
+    part = 5 * 1024 * 1024
+    settings.UPLOAD_PART_BYTES = part
+    # What production's settings add for a bucket (portal/settings.py), and the
+    # bucket's CORS rule letting the site PUT to it.
+    settings.SECURE_CSP = {**settings.SECURE_CSP, "connect-src": ["'self'", s3_storage]}
+    s3_client(s3_storage).put_bucket_cors(
+        Bucket=BUCKET,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": [live_server.url],
+                    "AllowedMethods": ["PUT"],
+                    "AllowedHeaders": ["*"],
+                }
+            ]
+        },
+    )
+    sample = upload_sample(two_centres)
+    number = sampled_number(sample)
+    film = os.urandom(part + 4321)  # two parts
+    totp = give_authenticator(two_centres.alice)
+    _sign_in(page, live_server.url, "alice@alice.example", totp.now())
+    page.goto(f"{live_server.url}/iamis/units/{sample.unit.public_id}/samples/")
+    row = page.locator(f"#sample-{number}")
+    puts: list[str] = []
+
+    def note_put(request: Request) -> None:
+        if request.method == "PUT":
+            puts.append(request.url)
+
+    page.on("request", note_put)
+    cut: list[str] = []
+
+    def cut_part_two_once(route: Route) -> None:
+        # The connection to the store drops once, mid-file: the browser asks the
+        # portal which parts the store has and sends only the missing one again.
+        if "partNumber=2" in route.request.url and not cut:
+            cut.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(f"{s3_storage}/**", cut_part_two_once)
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        row.get_by_label(re.compile("Upload files for")).set_input_files(
+            [{"name": "film.mp4", "mimeType": "video/mp4", "buffer": film}]
+        )
+        expect(row.locator(".upload__status")).to_contain_text("100%")
+        expect(row.locator(f"#files-{number}")).to_contain_text("film.mp4")
+        deadline = time.monotonic() + 30
+        while EvidenceFile.objects.filter(sha256="").exists():
+            assert time.monotonic() < deadline, "the worker did not hash the file"
+            time.sleep(0.1)
+    page.reload()
+
+    expect(
+        page.locator(f"#files-{number}").get_by_text(hashlib.sha256(film).hexdigest())
+    ).to_be_visible()
+    stored = EvidenceFile.objects.get()
+    body = s3_client(s3_storage).get_object(Bucket=BUCKET, Key=stored.storage_key)
+    assert body["Body"].read() == film
+    # Both parts went to the store; none of the bytes through the portal.
+    assert len(cut) == 1
+    numbers = sorted(parse_qs(urlsplit(url).query)["partNumber"][0] for url in puts)
+    assert numbers == ["1", "2", "2"]
+    assert all(url.startswith(f"{s3_storage}/{BUCKET}/") for url in puts)
+    assert UploadSession.objects.get().received == 0

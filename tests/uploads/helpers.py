@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import boto3
 from django.test import Client
 from django.urls import reverse
 
@@ -13,6 +14,12 @@ from sampling.models import Sample, SampleMember
 from tests.sampling.sheets import ready_sample
 
 CHUNK = 64 * 1024
+BUCKET = "iamis-test-evidence"
+KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def s3_client(endpoint: str):
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **KEYS)
 
 
 def upload_sample(two_centres, **unit_fields) -> Sample:
@@ -50,8 +57,9 @@ def start(
     name: str = "work.bin",
     candidate: int | None = None,
     kind: str = "candidate",
+    **fields: str,
 ):
-    data = {"name": name, "size": str(size), "kind": kind}
+    data = {"name": name, "size": str(size), "kind": kind, **fields}
     if candidate is not None:
         data["candidate"] = str(candidate)
     return client.post(reverse("uploads:upload_start", args=[unit.public_id]), data)

@@ -3,20 +3,67 @@ split, and a saved state that does not fit what it claims is refused."""
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
 import os
 import struct
 
 import pytest
+from django.core import checks
 
-from uploads.resumable_sha256 import ResumableSha256, StateRefused, available
+from uploads.checks import check_resumable_sha256
+from uploads.resumable_sha256 import (
+    ResumableSha256,
+    StateRefused,
+    unavailable_reason,
+)
 
 SOURCE = os.urandom(300_001)
 
 
 def test_openssl_sha256_is_available_here():
-    # The fast path must not quietly fall back on the machines we run on.
-    assert available()
+    # There is no slower stand-in: the test command fails here if it ever breaks.
+    assert unavailable_reason() is None
+    assert check_resumable_sha256() == []
+
+
+def test_a_missing_library_is_named_as_the_reason():
+    reason = unavailable_reason("libno-such-crypto.so.99")
+
+    assert reason is not None
+    assert "libno-such-crypto.so.99" in reason
+
+
+def test_a_library_without_sha256_is_refused():
+    # libc is a real library without OpenSSL's functions in it.
+    reason = unavailable_reason(ctypes.util.find_library("c"))
+
+    assert reason is not None
+    assert "SHA256_Init" in reason
+
+
+def test_the_system_check_runs_with_every_command():
+    errors = [
+        message for message in checks.run_checks() if message.id == "uploads.E001"
+    ]
+
+    assert errors == []
+    assert check_resumable_sha256 in checks.registry.registry.get_checks()
+
+
+@pytest.mark.parametrize("block", [1024 * 1024, 64 * 1024 * 1024 - 1])
+def test_a_large_upload_split_at_chunk_boundaries_gives_hashlibs_digest(block):
+    # The shape of a real upload: many blocks per chunk, a save at each chunk's end.
+    source = os.urandom(3 * 1024 * 1024 + 5)
+    chunk, digest, at = 1024 * 1024 + 3, ResumableSha256(), 0
+    while at < len(source):
+        piece = memoryview(source)[at : at + chunk]
+        for start in range(0, len(piece), block):
+            digest.update(piece[start : start + block])
+        at += len(piece)
+        digest = ResumableSha256.load(digest.save(), count=at)
+
+    assert digest.hexdigest() == hashlib.sha256(source).hexdigest()
 
 
 @pytest.mark.parametrize(

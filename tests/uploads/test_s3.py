@@ -4,84 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import boto3
-import pytest
 from django.urls import reverse
 
 from uploads.models import EvidenceFile
 
-from .helpers import CHUNK, sampled_number, send, start, upload, upload_sample
-
-BUCKET = "iamis-test-evidence"
-KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
-    moto = Path(sys.executable).with_name("moto_server")
-    server = subprocess.Popen(  # noqa: S603 - our own venv's script, fixed arguments
-        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
-        _client(endpoint).create_bucket(Bucket=BUCKET)
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _client(endpoint: str):
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **KEYS)
-
-
-@pytest.fixture
-def s3_storage(settings, s3_endpoint) -> str:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": s3_endpoint,
-                "region_name": "us-east-1",
-                "access_key": KEYS["aws_access_key_id"],
-                "secret_key": KEYS["aws_secret_access_key"],
-                "file_overwrite": False,
-                "default_acl": None,
-                "querystring_expire": 300,
-                "signature_version": "s3v4",
-            },
-        },
-    }
-    return s3_endpoint
+from .helpers import (
+    BUCKET,
+    CHUNK,
+    s3_client,
+    sampled_number,
+    send,
+    start,
+    upload,
+    upload_sample,
+)
 
 
 def test_an_upload_lands_in_the_bucket_and_downloads_through_a_signed_url(
@@ -101,7 +40,7 @@ def test_an_upload_lands_in_the_bucket_and_downloads_through_a_signed_url(
 
     assert done.status_code == 200, done.content
     evidence = EvidenceFile.objects.get()
-    s3 = _client(s3_storage)
+    s3 = s3_client(s3_storage)
     stored = s3.get_object(Bucket=BUCKET, Key=evidence.storage_key)["Body"].read()
     assert stored == source
     assert evidence.sha256 == hashlib.sha256(source).hexdigest()
@@ -146,7 +85,7 @@ def test_a_resent_last_chunk_is_ignored_and_leaves_no_extra_part(
     assert again.status_code == 200
     assert again.json()["offset"] == CHUNK
     assert done.json()["file"]["sha256"] == hashlib.sha256(source).hexdigest()
-    parts = _client(s3_storage).list_objects_v2(Bucket=BUCKET, Prefix="upload-parts/")
+    parts = s3_client(s3_storage).list_objects_v2(Bucket=BUCKET, Prefix="upload-parts/")
     # The two chunks' parts only (removed once the transaction commits).
     assert parts.get("KeyCount", 0) == 2
 
