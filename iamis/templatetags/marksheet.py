@@ -37,12 +37,17 @@ def _escaped(value: Any) -> str:
 def format_html(template_text: str, *args: Any, **kwargs: Any) -> SafeString:
     """Django's `format_html` for this module's loop over every cell of every row,
     escaping each value just as it does: the lazy-text wrapper around Django's escape
-    was a fifth of a 25-row sheet's CPU."""
-    return SafeString(
-        template_text.format(
-            *map(_escaped, args), **{k: _escaped(v) for k, v in kwargs.items()}
-        )
+    was a fifth of a 25-row sheet's CPU (the 350-row sheet: 44 ms -> 32 ms).
+
+    The one place the rows' markup is marked safe, as Django's own `format_html` does
+    it: every value has gone through `_escaped`, and `template_text` is always one of
+    this module's literals (tests/iamis/test_marksheet_views.py types markup into
+    names and task titles)."""
+    escaped = template_text.format(
+        *map(_escaped, args), **{k: _escaped(v) for k, v in kwargs.items()}
     )
+    # Values escaped above, the template a literal of this module (see the docstring).
+    return SafeString(escaped)  # nosec B703
 
 
 # Fixed markup (no data in it), made once.
