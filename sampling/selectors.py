@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 def sample_for(*, centre: Centre, unit: Unit) -> Sample | None:
     return (
-        Sample.objects.filter(centre=centre, unit=unit).select_related("unit").first()
+        Sample.objects.filter(centre=centre, unit=unit)
+        .select_related("unit", "submission")
+        .first()
     )
 
 

@@ -95,7 +95,14 @@ def _context(request: CentreRequest, unit: Unit) -> dict[str, object]:
         if sample and sample.status == Sample.Status.READY
         else []
     )
-    return {"unit": unit, "sample": sample, "rows": rows, "show": show}
+    return {
+        "unit": unit,
+        "sample": sample,
+        "rows": rows,
+        "show": show,
+        # Every member has its row (either Show), so no COUNT query is needed.
+        "member_count": sum(row.member is not None for row in rows),
+    }
 
 
 @require_safe

@@ -98,15 +98,22 @@ class UploadPanel:
         return self.by_entry.get(entry_id, [])
 
 
-def upload_panel(*, centre: Centre, unit: Unit) -> UploadPanel:
+def upload_panel(
+    *, centre: Centre, unit: Unit, sample: Sample | None = None
+) -> UploadPanel:
+    """`sample`: the centre's sample of the unit, when the page has read it already
+    (with its submission)."""
     panel = UploadPanel(unit=unit, takes_uploads=unit.has_uploads)
     if not unit.has_uploads:
         return panel
-    panel.refusal = upload_refusal(centre=centre, unit=unit, kind=Kind.NOTE, entry=None)
-    sample = (
-        Sample.objects.filter(centre=centre, unit=unit)
-        .select_related("submission")
-        .first()
+    if sample is None:
+        sample = (
+            Sample.objects.filter(centre=centre, unit=unit)
+            .select_related("submission")
+            .first()
+        )
+    panel.refusal = upload_refusal(
+        centre=centre, unit=unit, kind=Kind.NOTE, entry=None, known_sample=sample
     )
     if sample is None:
         return panel

@@ -137,12 +137,18 @@ def cutoff_for(*, centre: Centre, unit: Unit) -> Cutoff | None:
 
 
 def upload_refusal(
-    *, centre: Centre, unit: Unit, kind: str, entry: Entry | None
+    *,
+    centre: Centre,
+    unit: Unit,
+    kind: str,
+    entry: Entry | None,
+    known_sample: Sample | None = None,
 ) -> str | None:
-    """Why this upload is refused, or None when it is allowed."""
+    """Why this upload is refused, or None when it is allowed. `known_sample`: the
+    centre's sample of the unit when the caller has read it already."""
     if not unit.has_uploads:
         return _("Work for this unit is sent to the moderator, not uploaded.")
-    sample = Sample.objects.filter(centre=centre, unit=unit).first()
+    sample = known_sample or Sample.objects.filter(centre=centre, unit=unit).first()
     if sample is None or sample.status != Sample.Status.READY:
         return _(
             "Files can be uploaded once the marks are submitted and the sample has "

@@ -230,3 +230,26 @@ def test_a_poll_for_another_centres_sample_is_not_found(charlie_client, two_cent
     )
 
     assert charlie_client.get(_url(unit), headers=POLL).status_code == 404
+
+
+def test_the_count_of_the_sample_is_every_member_on_either_show(
+    alice_client, two_centres
+):
+    """Added and substituted candidates count, and so does the one they replace: the
+    page counts its rows' members rather than asking the database again."""
+    sample = ready_sample(two_centres)
+    alice_client.post(
+        reverse("sampling:member_add", args=[sample.unit.public_id, 2002])
+    )
+    alice_client.post(
+        reverse("sampling:substitute", args=[sample.unit.public_id, 2006]),
+        {"replacement": "2005", "note": "Lost in the post."},
+    )
+    stored = SampleMember.objects.filter(sample=sample).count()
+
+    samples = alice_client.get(_url(sample.unit))
+    everyone = alice_client.get(_url(sample.unit, show="all"))
+
+    assert stored == 7
+    assert f"{stored} candidates in the sample." in samples.text
+    assert f"{stored} candidates in the sample." in everyone.text

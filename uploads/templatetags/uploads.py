@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from iamis.models import Unit
+from sampling.models import Sample
 from uploads import selectors
 from uploads.selectors import UploadPanel
 
@@ -15,8 +16,12 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def upload_panel(context: dict[str, Any], unit: Unit) -> UploadPanel:
-    return selectors.upload_panel(centre=context["request"].centre, unit=unit)
+def upload_panel(
+    context: dict[str, Any], unit: Unit, sample: Sample | None = None
+) -> UploadPanel:
+    return selectors.upload_panel(
+        centre=context["request"].centre, unit=unit, sample=sample
+    )
 
 
 @register.filter
