@@ -4,15 +4,59 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.shortcuts import get_object_or_404
 
 from iamis.models import Centre, Entry, Qualification, Unit
 
 from .models import Invite, Membership, User
+
+
+def _joined(rows: QuerySet[Any], column: str) -> Coalesce:
+    """`column` of the outer membership's `rows`, joined by commas ("" when none)."""
+    text = (
+        rows.filter(membership=OuterRef("pk"))
+        .order_by()
+        .values("membership")
+        .annotate(
+            text=StringAgg(
+                Cast(column, TextField()),
+                delimiter=Value(","),
+                output_field=TextField(),
+            )
+        )
+        .values("text")
+    )
+    return Coalesce(Subquery(text), Value(""), output_field=TextField())
+
+
+def with_access(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """Each membership with its granted areas (Membership.has_access) and the units and
+    qualifications it is limited to (Membership.iamis_limit), read in the same query."""
+    from .models import AccessGrant
+
+    return memberships.annotate(
+        granted_areas=_joined(AccessGrant.objects.all(), "area"),
+        limited_unit_ids=_joined(
+            Membership.iamis_units.through.objects.all(), "unit_id"
+        ),
+        limited_qualification_ids=_joined(
+            Membership.iamis_qualifications.through.objects.all(), "qualification_id"
+        ),
+    )
 
 
 def memberships_for(*, user: User) -> QuerySet[Membership]:
@@ -41,7 +85,7 @@ def iamis_users(*, centre: Centre) -> QuerySet[Membership]:
     """The centre's User accounts with IAMIS access (teachers), with their users."""
     from .models import AccessGrant
 
-    return (
+    return with_access(
         Membership.objects.filter(
             centre=centre,
             account_type=Membership.AccountType.USER,

@@ -16,14 +16,8 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
-    OuterRef,
     QuerySet,
-    StringAgg,
-    Subquery,
-    TextField,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,41 +54,15 @@ class CentreRequest(HttpRequest):
 def _memberships_of(user: User) -> QuerySet[Membership]:
     """A person's active memberships, each read in one query with what every request
     needs: the centre, the training profile (training.access's terms check), the
-    granted areas (Membership.has_access) and the units and qualifications an account is
-    limited to (Membership.iamis_limit), each as text, never a second query for them."""
-    from accounts.models import AccessGrant, Membership
+    granted areas and the unit limit (accounts.selectors.with_access)."""
+    from accounts.models import Membership
+    from accounts.selectors import with_access
 
-    def joined(rows: QuerySet[Any], column: str) -> Coalesce:
-        text = (
-            rows.filter(membership=OuterRef("pk"))
-            .order_by()
-            .values("membership")
-            .annotate(
-                text=StringAgg(
-                    Cast(column, TextField()),
-                    delimiter=Value(","),
-                    output_field=TextField(),
-                )
-            )
-            .values("text")
-        )
-        return Coalesce(Subquery(text), Value(""), output_field=TextField())
-
-    return (
+    return with_access(
         Membership.objects.filter(user=user, is_active=True, centre__isnull=False)
         # The model's ordering joins the user for their e-mail: not wanted here.
         .order_by("pk")
         .select_related("centre", "training")
-        .annotate(
-            granted_areas=joined(AccessGrant.objects.all(), "area"),
-            limited_unit_ids=joined(
-                Membership.iamis_units.through.objects.all(), "unit_id"
-            ),
-            limited_qualification_ids=joined(
-                Membership.iamis_qualifications.through.objects.all(),
-                "qualification_id",
-            ),
-        )
     )
 
 

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Invite, Membership, User
@@ -45,6 +46,16 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english_to_start_with():
+    # The test client leaves the last request's language active in this thread (a
+    # server's next request sets its own): a test that calls a service after one in
+    # Welsh would otherwise get Welsh messages.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
