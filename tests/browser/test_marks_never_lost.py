@@ -270,7 +270,13 @@ def test_a_2000_candidate_sheet_shown_whole_loses_nothing_to_faults(
     typed: dict[tuple[int, str], str] = {}
 
     def type_column(field: str, numbers: range, values: Callable[[int], str]) -> None:
-        page.locator(f"#m-{numbers[0]}-{field}").select_text()
+        # In the page, in one step: an answer for that row may redraw it at any moment
+        # (the cursor is kept across a redraw), and a handle found first could be gone.
+        page.evaluate(
+            "id => { const cell = document.getElementById(id); cell.focus(); "
+            "cell.select(); }",
+            f"m-{numbers[0]}-{field}",
+        )
         for number in numbers:
             value = values(number)
             page.keyboard.type(value)
