@@ -160,3 +160,21 @@ def _demo_data_problems() -> list[checks.CheckMessage]:
             )
         )
     return errors
+
+
+@checks.register(deploy=True)
+def check_board_named(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """Training certificates name the board that issues them (common/board.py)."""
+    if settings.BOARD_NAME:
+        return []
+    return [
+        checks.Warning(
+            "BOARD_NAME is not set: training certificates name the portal itself as "
+            "their issuer instead of the exam board.",
+            hint="Set BOARD_NAME, and BOARD_NAME_CY for Welsh certificates "
+            "(see README, Settings).",
+            id="portal.W001",
+        )
+    ]

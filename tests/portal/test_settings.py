@@ -40,6 +40,7 @@ PRODUCTION = {
     "AWS_S3_ENDPOINT_URL": "https://s3.example.org",
     "EMAIL_HOST": "smtp.example.org",
     "UPLOAD_SCANNER": "clamd://clamav.internal:3310",
+    "BOARD_NAME": "Example Exam Board",
 }
 
 # What bin/run sets: the one entry point with DEBUG on.
@@ -89,6 +90,14 @@ def test_production_variables_pass_the_deploy_check_without_warnings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_asks_for_the_boards_name():
+    without = {k: v for k, v in PRODUCTION.items() if k != "BOARD_NAME"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=without)
+
+    assert result.returncode != 0
+    assert "portal.W001" in result.stdout + result.stderr
 
 
 def test_production_variables_switch_to_postgres_redis_s3_and_smtp():
