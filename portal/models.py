@@ -73,6 +73,14 @@ class ExamsOfficerChange(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     board_note = models.TextField(_("note from the board"), blank=True)
+    # The language the request was made in: the new exams officer's invite is written
+    # in it.
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=[("en", _("English")), ("cy", _("Cymraeg"))],
+        default="en",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

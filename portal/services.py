@@ -197,6 +197,7 @@ def exams_officer_change_request(
             sender_name=acting_user.get_full_name(),
             sender_email=acting_user.email,
             requested_by=acting_user,
+            language=_language_in_use(),
         )
         change.full_clean()
         change.save()
@@ -216,6 +217,11 @@ def exams_officer_change_request(
         )
         send_on_commit(notifications.eo_change_receipt, change_id=change.pk)
     return change, True
+
+
+def _language_in_use() -> str:
+    """The page's language as a request records it: Welsh or English."""
+    return "cy" if (translation.get_language() or "").startswith("cy") else "en"
 
 
 def exams_officer_change_submit(
@@ -247,6 +253,7 @@ def exams_officer_change_submit(
             sender_name=_clean_name(sender_name),
             sender_role=_clean_name(sender_role),
             sender_email=_clean_email(sender_email),
+            language=_language_in_use(),
         )
         change.full_clean()
         change.save()
@@ -388,7 +395,7 @@ def exams_officer_change_confirm(
             email=locked.new_email,
             first_name=first_name,
             last_name=last_name,
-            language="en",
+            language=locked.language,
             account_type=Membership.AccountType.EXAMS_OFFICER,
             invited_by=acting_user,
             request=request,

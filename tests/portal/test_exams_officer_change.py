@@ -479,3 +479,29 @@ def test_behind_the_balancer_the_form_is_throttled_per_client(client, db, settin
 
     assert refused.status_code == 429
     assert elsewhere.status_code == 302
+
+
+def test_a_request_made_in_welsh_invites_the_new_exams_officer_in_welsh(
+    client, board_client, two_centres, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.post(FORM_URL, public_change_form(), headers={"Accept-Language": "cy"})
+    change = ExamsOfficerChange.objects.get(new_email="gwen@alice.example")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _act(board_client, "confirm_and_invite", _checked(change))
+
+    change.refresh_from_db()
+    assert (change.language, change.status) == ("cy", Status.CONFIRMED)
+    assert Invite.objects.get(email="gwen@alice.example").language == "cy"
+
+
+def test_a_request_made_in_english_invites_in_english(
+    client, board_client, two_centres, django_capture_on_commit_callbacks
+):
+    client.post(FORM_URL, public_change_form(), headers={"Accept-Language": "en"})
+    change = ExamsOfficerChange.objects.get(new_email="gwen@alice.example")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _act(board_client, "confirm_and_invite", _checked(change))
+
+    assert Invite.objects.get(email="gwen@alice.example").language == "en"
