@@ -188,6 +188,10 @@ ROUTES: dict[str, Route] = {
     "uploads:upload": Route(P.IAMIS, get=200, post=400),
     "uploads:upload_parts": Route(P.IAMIS, post=400),
     "uploads:upload_complete": Route(P.IAMIS, post=400),
+    # A file list answers htmx; asked for as a page it goes to View samples.
+    "uploads:candidate_files": Route(P.IAMIS, get=302),
+    "uploads:group_files": Route(P.IAMIS, get=302),
+    "uploads:note_files": Route(P.IAMIS, get=302),
     "uploads:file_download": Route(P.IAMIS, get=200),
     "uploads:file_delete": Route(P.IAMIS, get=200, post=302),
     # --- Reports --------------------------------------------------------------------

@@ -23,6 +23,25 @@ urlpatterns = [
         views.upload_complete,
         name="upload_complete",
     ),
+    # One file list of View samples as it now stands (polled while a file in it is
+    # still being hashed or checked for viruses).
+    path(
+        "units/<uuid:unit_id>/files/candidates/<int:candidate_no>/",
+        views.file_list,
+        name="candidate_files",
+    ),
+    path(
+        "units/<uuid:unit_id>/files/group/",
+        views.file_list,
+        {"kind": "group"},
+        name="group_files",
+    ),
+    path(
+        "units/<uuid:unit_id>/files/notes/",
+        views.file_list,
+        {"kind": "note"},
+        name="note_files",
+    ),
     path(
         "units/<uuid:unit_id>/files/<uuid:file_id>/",
         views.file_download,

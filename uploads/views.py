@@ -276,6 +276,41 @@ def file_download(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpR
     return downloads.evidence_response(evidence)
 
 
+@require_safe
+@iamis_required
+def file_list(
+    request: CentreRequest,
+    unit_id: UUID,
+    candidate_no: int | None = None,
+    kind: str = Kind.CANDIDATE,
+) -> HttpResponse:
+    """One file list of View samples as it now stands: the page asks again every few
+    seconds while a file in it is still being hashed or checked for viruses. Asked
+    for as a page (not by htmx), it goes to View samples."""
+    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    if not request.htmx:
+        return redirect(_samples_page(unit))
+    panel = selectors.upload_panel(centre=request.centre, unit=unit)
+    entry = None
+    if candidate_no is not None:
+        entry = iamis_selectors.access_entry(
+            centre=request.centre, unit=unit, candidate_no=candidate_no
+        )
+        files = panel.files_for(entry.pk)
+    else:
+        files = panel.group if kind == Kind.GROUP else panel.notes
+    return render(
+        request,
+        "uploads/files.html#file-list",
+        {
+            "unit": unit,
+            "files": files,
+            "panel": panel,
+            "list_id": list_id(kind, entry),
+        },
+    )
+
+
 def _samples_page(unit: Unit) -> str:
     return reverse("sampling:samples", args=[unit.public_id])
 

@@ -256,7 +256,12 @@
       if (reply.status === 409 && job.session.direct) throw new Error(reply.data.error);
       if (!reply.ok) throw fatal(job.file.name + ": " + (reply.data.error || reply.status));
       var list = document.getElementById(reply.data.target);
-      if (list) list.outerHTML = reply.data.html;
+      if (list) {
+        list.outerHTML = reply.data.html;
+        // A file still being checked: the new list asks again until it is done.
+        var fresh = document.getElementById(reply.data.target);
+        if (fresh && window.htmx) window.htmx.process(fresh);
+      }
       self.progress.value = 100;
       self.say(job.file.name + ": " + self.block.dataset.done + " 100%");
     });

@@ -388,3 +388,61 @@ def test_each_file_says_until_when_it_can_be_deleted(alice_client, two_centres):
     page = alice_client.get(reverse("sampling:samples", args=[sample.unit.public_id]))
 
     assert f"Can be deleted until {last_day:%d/%m/%Y}." in page.content.decode()
+
+
+def _list_url(sample, number: int) -> str:
+    return reverse("uploads:candidate_files", args=[sample.unit.public_id, number])
+
+
+def test_a_file_list_asks_again_until_its_virus_check_is_done(
+    alice_client, two_centres
+):
+    sample, evidence = _uploaded(alice_client, two_centres)
+    number = sampled_number(sample)
+    page = alice_client.get(reverse("sampling:samples", args=[sample.unit.public_id]))
+
+    htmx = {"HX-Request": "true", "X-Background-Poll": "true"}
+    checking = alice_client.get(_list_url(sample, number), headers=htmx)
+    _scanned(evidence, "clean")
+    checked = alice_client.get(_list_url(sample, number), headers=htmx)
+    as_a_page = alice_client.get(_list_url(sample, number))
+
+    poll = f'hx-get="{_list_url(sample, number)}" hx-trigger="every 3s"'
+    assert poll in page.text
+    assert checking.text.strip().startswith(
+        f'<div class="file-list" id="files-{number}"'
+    )
+    assert poll in checking.text and 'data-scan="pending"' in checking.text
+    assert "hx-get" not in checked.text and 'data-scan="clean"' in checked.text
+    assert as_a_page.status_code == 302
+
+
+def test_a_file_list_waits_for_a_receipt_still_being_calculated():
+    """A direct upload to S3 is recorded before the worker has hashed the stored
+    object: its list asks again until the receipt is there, as for a virus check."""
+    from types import SimpleNamespace
+
+    from uploads.templatetags.uploads import still_checking
+
+    hashing = SimpleNamespace(sha256="", scan_status="clean")
+    done = SimpleNamespace(sha256="ab" * 32, scan_status="clean")
+
+    assert still_checking([done, hashing])
+    assert not still_checking([done])
+    assert not still_checking([])
+
+
+def test_the_group_and_note_lists_answer_on_their_own(alice_client, two_centres):
+    sample = upload_sample(two_centres)
+    unit_id = sample.unit.public_id
+
+    htmx = {"HX-Request": "true"}
+    group = alice_client.get(
+        reverse("uploads:group_files", args=[unit_id]), headers=htmx
+    )
+    notes = alice_client.get(
+        reverse("uploads:note_files", args=[unit_id]), headers=htmx
+    )
+
+    assert 'id="files-group"' in group.text
+    assert 'id="files-note"' in notes.text
