@@ -197,7 +197,7 @@ def exams_officer_change_request(
             sender_name=acting_user.get_full_name(),
             sender_email=acting_user.email,
             requested_by=acting_user,
-            language=_language_in_use(),
+            language=translation.get_language() or "en",
         )
         change.full_clean()
         change.save()
@@ -217,11 +217,6 @@ def exams_officer_change_request(
         )
         send_on_commit(notifications.eo_change_receipt, change_id=change.pk)
     return change, True
-
-
-def _language_in_use() -> str:
-    """The page's language as a request records it: Welsh or English."""
-    return "cy" if (translation.get_language() or "").startswith("cy") else "en"
 
 
 def exams_officer_change_submit(
@@ -253,7 +248,7 @@ def exams_officer_change_submit(
             sender_name=_clean_name(sender_name),
             sender_role=_clean_name(sender_role),
             sender_email=_clean_email(sender_email),
-            language=_language_in_use(),
+            language=translation.get_language() or "en",
         )
         change.full_clean()
         change.save()
@@ -275,7 +270,7 @@ def exams_officer_change_submit(
             send_on_commit(
                 notifications.eo_change_receipt,
                 change_id=change.pk,
-                language=translation.get_language() or "en",
+                language=change.language,
             )
     return change
 
