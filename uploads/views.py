@@ -91,6 +91,16 @@ def list_id(kind: str, entry: Entry | None) -> str:
     return f"files-{kind}"
 
 
+def _access_upload(
+    request: CentreRequest, unit_id: UUID, upload_id: UUID
+) -> tuple[Unit, UploadSession]:
+    """The unit this member may open and the centre's upload on it named in the URL."""
+    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    return unit, selectors.access_upload(
+        centre=request.centre, unit=unit, upload_id=upload_id
+    )
+
+
 @require_POST
 @iamis_required
 def upload_start(request: CentreRequest, unit_id: UUID) -> HttpResponse:
@@ -129,10 +139,7 @@ def upload_start(request: CentreRequest, unit_id: UUID) -> HttpResponse:
 @iamis_required
 def upload(request: CentreRequest, unit_id: UUID, upload_id: UUID) -> HttpResponse:
     """GET: how many bytes arrived (resume from there). POST: the next chunk."""
-    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
-    session = selectors.access_upload(
-        centre=request.centre, unit=unit, upload_id=upload_id
-    )
+    _unit, session = _access_upload(request, unit_id, upload_id)
     if request.method == "GET" and session.is_direct:
         try:
             status = direct.direct_status(session=session)
@@ -189,10 +196,7 @@ def upload_parts(
     request: CentreRequest, unit_id: UUID, upload_id: UUID
 ) -> HttpResponse:
     """Presigned URLs for the parts of a direct upload the browser is about to send."""
-    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
-    session = selectors.access_upload(
-        centre=request.centre, unit=unit, upload_id=upload_id
-    )
+    _unit, session = _access_upload(request, unit_id, upload_id)
     numbers = [_int(n.strip()) for n in request.POST.get("numbers", "").split(",")]
     if not numbers or None in numbers:
         return _error(_("Say which parts of the file are to be sent."))
@@ -216,10 +220,7 @@ def upload_parts(
 def upload_complete(
     request: CentreRequest, unit_id: UUID, upload_id: UUID
 ) -> HttpResponse:
-    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
-    session = selectors.access_upload(
-        centre=request.centre, unit=unit, upload_id=upload_id
-    )
+    unit, session = _access_upload(request, unit_id, upload_id)
     try:
         evidence = services.upload_complete(
             session=session, acting_user=request.user, request=request
@@ -237,16 +238,10 @@ def upload_complete(
         return _error(
             error.messages[0], status=410 if gone else 400, offset=session.received
         )
-    panel = selectors.upload_panel(centre=request.centre, unit=unit)
-    files = (
-        panel.files_for(evidence.entry_id)
-        if evidence.entry_id is not None
-        else (panel.group if evidence.kind == Kind.GROUP else panel.notes)
-    )
     target = list_id(evidence.kind, evidence.entry)
     html = render_to_string(
         "uploads/files.html#file-list",
-        {"unit": unit, "files": files, "panel": panel, "list_id": target},
+        _file_list(request, unit, evidence.kind, evidence.entry),
         request=request,
     )
     return JsonResponse(
@@ -276,6 +271,24 @@ def file_download(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpR
     return downloads.evidence_response(evidence)
 
 
+def _file_list(
+    request: CentreRequest, unit: Unit, kind: str, entry: Entry | None
+) -> dict[str, Any]:
+    """What `uploads/files.html#file-list` shows for one list of View samples: a
+    candidate's work (`entry`), the group uploads or the notes."""
+    panel = selectors.upload_panel(centre=request.centre, unit=unit)
+    if entry is not None:
+        files = panel.files_for(entry.pk)
+    else:
+        files = panel.group if kind == Kind.GROUP else panel.notes
+    return {
+        "unit": unit,
+        "files": files,
+        "panel": panel,
+        "list_id": list_id(kind, entry),
+    }
+
+
 @require_safe
 @iamis_required
 def file_list(
@@ -290,24 +303,15 @@ def file_list(
     unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
     if not request.htmx:
         return redirect(_samples_page(unit))
-    panel = selectors.upload_panel(centre=request.centre, unit=unit)
-    entry = None
-    if candidate_no is not None:
-        entry = iamis_selectors.access_entry(
+    entry = (
+        iamis_selectors.access_entry(
             centre=request.centre, unit=unit, candidate_no=candidate_no
         )
-        files = panel.files_for(entry.pk)
-    else:
-        files = panel.group if kind == Kind.GROUP else panel.notes
+        if candidate_no is not None
+        else None
+    )
     return render(
-        request,
-        "uploads/files.html#file-list",
-        {
-            "unit": unit,
-            "files": files,
-            "panel": panel,
-            "list_id": list_id(kind, entry),
-        },
+        request, "uploads/files.html#file-list", _file_list(request, unit, kind, entry)
     )
 
 
