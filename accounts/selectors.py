@@ -7,19 +7,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import (
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-    StringAgg,
-    Subquery,
-    TextField,
-    Value,
-)
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Coalesce, Concat
 from django.shortcuts import get_object_or_404
 
+from common.aggregates import joined_text
 from iamis.models import Centre, Entry, Qualification, Unit
 
 from .models import Invite, Membership, User
@@ -27,20 +19,10 @@ from .models import Invite, Membership, User
 
 def _joined(rows: QuerySet[Any], column: str) -> Coalesce:
     """`column` of the outer membership's `rows`, joined by commas ("" when none)."""
-    text = (
-        rows.filter(membership=OuterRef("pk"))
-        .order_by()
-        .values("membership")
-        .annotate(
-            text=StringAgg(
-                Cast(column, TextField()),
-                delimiter=Value(","),
-                output_field=TextField(),
-            )
-        )
-        .values("text")
+    text = joined_text(
+        rows.filter(membership=OuterRef("pk")), per="membership", item=column
     )
-    return Coalesce(Subquery(text), Value(""), output_field=TextField())
+    return Coalesce(text, Value(""), output_field=TextField())
 
 
 def with_access(memberships: QuerySet[Membership]) -> QuerySet[Membership]:

@@ -22,14 +22,12 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    StringAgg,
     Subquery,
-    TextField,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce, JSONObject
+from django.db.models.functions import Coalesce, JSONObject
 from django.shortcuts import get_object_or_404
 
+from common.aggregates import joined_text
 from common.numbers import whole_number_or_none
 
 from .marks import SheetProgress
@@ -163,21 +161,11 @@ def _task_rows(unit: str) -> Subquery:
     """The tasks of the outer query's unit (its field `unit`) as JSON objects joined by
     commas (one text column), for `_tasks_from`. Built once: a query resolves a copy of
     an expression, never the expression itself."""
-    row = JSONObject(id="id", number="number", name="name", max_mark="max_mark")
-    rows = (
-        Task.objects.filter(unit=OuterRef(unit))
-        .order_by()
-        .values("unit")
-        .annotate(
-            text=StringAgg(
-                Cast(row, TextField()),
-                delimiter=Value(","),
-                output_field=TextField(),
-            )
-        )
-        .values("text")
+    return joined_text(
+        Task.objects.filter(unit=OuterRef(unit)),
+        per="unit",
+        item=JSONObject(id="id", number="number", name="name", max_mark="max_mark"),
     )
-    return Subquery(rows, output_field=TextField())
 
 
 def _tasks_from(rows: str, unit: Unit) -> list[Task]:
