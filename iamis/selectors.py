@@ -8,7 +8,6 @@ limit is the same 404 as another centre's.
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -156,11 +155,9 @@ def access_member_entry(
     )
 
 
-@functools.cache
 def _task_rows(unit: str) -> Subquery:
     """The tasks of the outer query's unit (its field `unit`) as JSON objects joined by
-    commas (one text column), for `_tasks_from`. Built once: a query resolves a copy of
-    an expression, never the expression itself."""
+    commas (one text column), for `_tasks_from`."""
     return joined_text(
         Task.objects.filter(unit=OuterRef(unit)),
         per="unit",
