@@ -7,7 +7,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessGrant, Membership, User
+from centres.models import AccessGrant, Membership
+
+from .models import User
 from .sessions import sessions_end_everywhere
 
 

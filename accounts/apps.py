@@ -13,7 +13,3 @@ class AccountsConfig(AppConfig):
         from .middleware import start_session_clock
 
         user_logged_in.connect(start_session_clock, dispatch_uid="start_session_clock")
-
-        from common import membership_cache
-
-        membership_cache.connect()

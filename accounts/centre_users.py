@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from common.membership_cache import memberships_changed
-from common.tenancy import SESSION_KEY
-from iamis.models import Centre, Qualification, Unit
+from centres.membership_cache import memberships_changed
+from centres.models import AccessGrant, Centre, Membership
+from centres.tenancy import SESSION_KEY
+from iamis.models import Qualification, Unit
 
-from .models import AccessGrant, Membership, User
+from .models import User
 
 
 def member_removal_refusal(*, membership: Membership, acting_user: User) -> str | None:

@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from centres.models import AccessGrant, Membership
 from iamis.models import Qualification, Unit
 
-from .models import AccessGrant, Membership, User
+from .models import User
 from .selectors import iamis_qualification_choices, iamis_unit_choices
 
 Area = AccessGrant.Area

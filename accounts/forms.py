@@ -7,8 +7,9 @@ from django.contrib.auth import password_validation
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from centres.models import Membership
+
 from .mfa import is_code
-from .models import Membership
 
 
 class EmailStepForm(forms.Form):

@@ -21,11 +21,12 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from common.membership_cache import memberships_changed
+from centres.membership_cache import memberships_changed
+from centres.models import AccessGrant, Centre, Membership
 from common.urls import absolute_url
-from iamis.models import Centre
+from outbox.services import notify
 
-from .models import AccessGrant, Invite, Membership, User
+from .models import Invite, User
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,7 @@ def _link(request: HttpRequest | None, token: str) -> str:
 @sensitive_variables()
 def _send_email(invite: Invite, link: str) -> None:
     """E-mail the link once this transaction commits (notifications.emails.invite)."""
-    from notifications.tasks import invite as invite_task
-    from notifications.tasks import send_on_commit
-
-    send_on_commit(invite_task, invite_id=invite.pk, link=link, hidden=["link"])
+    notify("invite", invite_id=invite.pk, secrets={"link": link})
 
 
 @sensitive_variables()

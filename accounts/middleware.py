@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from common.tenancy import remember_memberships
+from centres.tenancy import remember_memberships
 
 if TYPE_CHECKING:
     from accounts.models import User

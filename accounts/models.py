@@ -12,11 +12,12 @@ from django.contrib.auth.models import (
     PermissionsMixin,
 )
 from django.db import models
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+from centres.models import Membership
 
 
 class UserManager(BaseUserManager["User"]):
@@ -112,121 +113,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         ).hexdigest()
 
 
-class Membership(models.Model):
-    """A person's account at one centre. A person may belong to several centres."""
-
-    class AccountType(models.TextChoices):
-        EXAMS_OFFICER = "exams_officer", _("Exams officer")
-        ADMIN = "admin", _("Admin")
-        USER = "user", _("User")
-
-    # Centre Users pages name a member by this id, never by a guessable number.
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.CASCADE, related_name="memberships"
-    )
-    account_type = models.CharField(
-        _("account type"), max_length=20, choices=AccountType, default=AccountType.USER
-    )
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    # The current (or last) spell at the centre: who may see a person's own events,
-    # those with no centre such as sign-ins, depends on where they were a member then.
-    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
-    left_at = models.DateTimeField(_("left"), null=True, blank=True)
-    # IAMIS may be limited to chosen qualifications or units (none chosen: every unit).
-    iamis_qualifications = models.ManyToManyField(
-        "iamis.Qualification", blank=True, related_name="+"
-    )
-    iamis_units = models.ManyToManyField("iamis.Unit", blank=True, related_name="+")
-
-    class Meta:
-        ordering = ["centre", "user__email"]
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "centre"], name="membership_unique_per_centre"
-            ),
-            models.UniqueConstraint(
-                fields=["centre"],
-                condition=Q(account_type="exams_officer", is_active=True),
-                name="one_exams_officer_per_centre",
-                violation_error_message=_("A centre has one exams officer."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.centre}"
-
-    @property
-    def is_centre_admin(self) -> bool:
-        """Exams officers and Admin accounts manage the centre and see every area."""
-        return self.account_type in (
-            self.AccountType.EXAMS_OFFICER,
-            self.AccountType.ADMIN,
-        )
-
-    def has_access(self, area: str) -> bool:
-        """Whether this member may use a Portal area: from the areas TenancyMiddleware
-        read with the membership, or else from `grants` (prefetched, or one query)."""
-        if self.is_centre_admin:
-            return True
-        granted: str | None = getattr(self, "granted_areas", None)
-        if granted is not None:
-            return area in granted.split(",")
-        return any(grant.area == area for grant in self.grants.all())
-
-    def iamis_limit(self) -> tuple[list[int], list[int]]:
-        """The units and qualifications this member was limited to (Manage access):
-        from what TenancyMiddleware read with the membership, or else one query each.
-        Both empty: not limited."""
-        units: str | None = getattr(self, "limited_unit_ids", None)
-        qualifications: str | None = getattr(self, "limited_qualification_ids", None)
-        if units is None or qualifications is None:
-            return (
-                list(self.iamis_units.values_list("pk", flat=True)),
-                list(self.iamis_qualifications.values_list("pk", flat=True)),
-            )
-        return _ids(units), _ids(qualifications)
-
-
-def _ids(joined: str) -> list[int]:
-    return [int(part) for part in joined.split(",") if part]
-
-
-class AccessGrant(models.Model):
-    """A Portal area a User account has been given by its exams officer or an admin."""
-
-    class Area(models.TextChoices):
-        IAMIS = "iamis", _("IAMIS")
-        TRAINING = "training", _("Invigilator training")
-        ACCESS_ARRANGEMENTS = "access_arrangements", _("Access Arrangements / CAP")
-        ENTRIES_RESULTS = "entries_results", _("Entries and Results")
-        RESOURCES = "resources", _("Past Papers, Marking Schemes and Resources")
-        VIEW_SCRIPTS = "view_scripts", _("View Scripts")
-
-    membership = models.ForeignKey(
-        Membership, on_delete=models.CASCADE, related_name="grants"
-    )
-    area = models.CharField(_("area"), max_length=30, choices=Area)
-    granted_at = models.DateTimeField(_("granted"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["membership", "area"]
-        verbose_name = _("access grant")
-        verbose_name_plural = _("access grants")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["membership", "area"], name="grant_unique_per_area"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.membership}: {self.get_area_display()}"
-
-
 class TOTPDevice(models.Model):
     """A person's authenticator app; the shared secret is stored encrypted (accounts.mfa)."""
 
@@ -282,7 +168,7 @@ class Invite(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.CASCADE, related_name="invites"
+        "centres.Centre", on_delete=models.CASCADE, related_name="invites"
     )
     email = models.EmailField(_("e-mail address"))
     first_name = models.CharField(_("first name"), max_length=100)

@@ -4,41 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
-from common.aggregates import joined_text
-from iamis.models import Centre, Entry, Qualification, Unit
+from centres.models import Centre, Membership
+from centres.selectors import with_access
+from iamis.models import Entry, Qualification, Unit
 
-from .models import Invite, Membership, User
-
-
-def _joined(rows: QuerySet[Any], column: str) -> Coalesce:
-    """`column` of the outer membership's `rows`, joined by commas ("" when none)."""
-    text = joined_text(
-        rows.filter(membership=OuterRef("pk")), per="membership", item=column
-    )
-    return Coalesce(text, Value(""), output_field=TextField())
-
-
-def with_access(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
-    """Each membership with its granted areas (Membership.has_access) and the units and
-    qualifications it is limited to (Membership.iamis_limit), read in the same query."""
-    from .models import AccessGrant
-
-    return memberships.annotate(
-        granted_areas=_joined(AccessGrant.objects.all(), "area"),
-        limited_unit_ids=_joined(
-            Membership.iamis_units.through.objects.all(), "unit_id"
-        ),
-        limited_qualification_ids=_joined(
-            Membership.iamis_qualifications.through.objects.all(), "qualification_id"
-        ),
-    )
+from .models import Invite, User
 
 
 def memberships_for(*, user: User) -> QuerySet[Membership]:
@@ -65,7 +41,7 @@ def exams_officer_of(*, centre: Centre) -> Membership | None:
 
 def iamis_users(*, centre: Centre) -> QuerySet[Membership]:
     """The centre's User accounts with IAMIS access (teachers), with their users."""
-    from .models import AccessGrant
+    from centres.models import AccessGrant
 
     return with_access(
         Membership.objects.filter(

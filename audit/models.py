@@ -71,7 +71,7 @@ class AuditEvent(models.Model):
     # Kept as text too, so the record survives the account and shows who typed what.
     actor_email = models.CharField(_("who"), max_length=254, blank=True)
     centre = models.ForeignKey(
-        "iamis.Centre",
+        "centres.Centre",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Membership, User
-from iamis.models import Centre
+from centres.models import Centre, Membership
 
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # A person's sign-in events: from wherever they signed in, with that address.
 SIGN_IN_ACTIONS = (

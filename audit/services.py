@@ -12,7 +12,7 @@ from .models import AuditEvent
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from iamis.models import Centre
+    from centres.models import Centre
 
 
 def audit_record(

@@ -120,7 +120,8 @@ def make_fixture() -> Fixture:
     from accounts.models import User
     from bench.sampling import fill
     from bench.upload import prepare_sample
-    from iamis.models import Centre, Entry, Unit
+    from centres.models import Centre
+    from iamis.models import Entry, Unit
 
     sampled, candidate, _size, _entries = prepare_sample()
     centre = Centre.objects.get(number=CENTRE)

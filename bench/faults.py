@@ -115,8 +115,9 @@ def wait_until(check: object, *, timeout: float, every: float = 0.01) -> bool:
 def big_sample_submit(state: Faults) -> int:
     """Submit the 3,000-candidate sheet in this process (its sample is queued on commit)."""
     from accounts.models import User
+    from centres.models import Centre
     from iamis.marks import marks_submit
-    from iamis.models import Centre, Unit
+    from iamis.models import Unit
 
     submission = marks_submit(
         centre=Centre.objects.get(number=68999),
@@ -128,7 +129,8 @@ def big_sample_submit(state: Faults) -> int:
 
 def big_pdf_request(state: Faults) -> int:
     from accounts.models import User
-    from iamis.models import Centre, Unit
+    from centres.models import Centre
+    from iamis.models import Unit
     from reports import services
     from reports.models import ReportRender
 

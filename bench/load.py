@@ -154,8 +154,9 @@ def make_cast(level: int, users: int, units: list[tuple[int, str]]) -> Cast:
     from django.utils import timezone
 
     from accounts import mfa
-    from accounts.models import AccessGrant, Membership, TOTPDevice, User
-    from iamis.models import Candidate, Centre, Entry
+    from accounts.models import TOTPDevice, User
+    from centres.models import AccessGrant, Centre, Membership
+    from iamis.models import Candidate, Entry
 
     officers = max(1, math.ceil(users / 11))
     teachers = users - officers - 2

@@ -153,8 +153,9 @@ def make_fixture(clients: int) -> Fixture:
     from django.utils import timezone
 
     from accounts import mfa
-    from accounts.models import AccessGrant, Membership, TOTPDevice, User
-    from iamis.models import Candidate, Centre, Entry, Series, Task, Unit
+    from accounts.models import TOTPDevice, User
+    from centres.models import AccessGrant, Centre, Membership
+    from iamis.models import Candidate, Entry, Series, Task, Unit
     from portal.demo import DEMO_TOTP_SECRET
 
     surnames = ["Ashby", "Bevan", "Cole", "Dacey", "Ellis", "Ford", "Gower", "Hale"]

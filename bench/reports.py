@@ -39,7 +39,8 @@ def make_sheet(size: int) -> str:
     """A unit with `size` candidates at centre 68999, every mark entered."""
     from datetime import date
 
-    from iamis.models import Candidate, Centre, Entry, Mark, Series, Task, Unit
+    from centres.models import Centre
+    from iamis.models import Candidate, Entry, Mark, Series, Task, Unit
 
     centre = Centre.objects.get(number=CENTRE)
     unit = Unit.objects.create(
@@ -79,7 +80,8 @@ def make_sheet(size: int) -> str:
 
 def render_once(unit_id: str) -> tuple[float, int, int]:
     from accounts.models import User
-    from iamis.models import Centre, Unit
+    from centres.models import Centre
+    from iamis.models import Unit
     from reports import services
     from reports.models import ReportRender
 

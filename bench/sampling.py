@@ -35,7 +35,8 @@ from sampling.algorithm import CandidateMark, SampleRules, Status  # noqa: E402
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from iamis.models import Centre, Unit
+    from centres.models import Centre
+    from iamis.models import Unit
 
 SIZES = (100, 1_000, 10_000, 100_000)
 TARGET_10K = 0.050
@@ -171,7 +172,8 @@ def report_algorithm(quick: bool) -> None:
 def copies_of_demo_unit(count: int) -> list[str]:
     """Sheets like 3400U4 (one 60-mark task, the same 350 candidates), for repeats: a
     sheet's sample is made once, on its first submission."""
-    from iamis.models import Centre, Entry, Task, Unit
+    from centres.models import Centre
+    from iamis.models import Entry, Task, Unit
 
     demo = Unit.objects.get(code=DEMO_UNIT)
     centre = Centre.objects.get(number=CENTRE)
@@ -242,8 +244,9 @@ class EndToEnd:
 def submit_and_wait(code: str, seed: int) -> EndToEnd:
     """Fill the sheet, submit it, and poll until its sample is READY (5 ms apart)."""
     from accounts.models import User
+    from centres.models import Centre
     from iamis.marks import marks_submit
-    from iamis.models import Centre, Unit
+    from iamis.models import Unit
     from sampling.models import Sample, SampleMember
 
     centre = Centre.objects.get(number=CENTRE)

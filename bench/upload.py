@@ -70,8 +70,9 @@ def prepare_sample() -> tuple[str, int, int, int]:
     sample synchronously. Returns (unit public id, a sampled candidate number, sample
     size, entries)."""
     from accounts.models import User
+    from centres.models import Centre
     from iamis.marks import mark_save_cell, marks_submit
-    from iamis.models import Centre, Entry, Unit
+    from iamis.models import Entry, Unit
     from sampling.models import Sample, SampleMember
     from sampling.services import sample_generate
 

@@ -22,14 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from celery import Task
 from django.db import models
 from django.db.models import Q
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -102,33 +99,6 @@ def centre_of(model: type[models.Model], pk: Any, label: str = "") -> Any:
 def unscoped() -> Any:
     """No scope at all: what a task starts with, and how the tests prove the guard."""
     return entered(None)
-
-
-def scope_for_request(request: HttpRequest) -> Scope:
-    """What the person behind a request may see (after TenancyMiddleware set the centre)."""
-    user = request.user
-    if not user.is_authenticated:
-        return Scope(label="signed out", condition=NO_CENTRE)
-    if user.is_staff:
-        return Scope(label=f"board staff {user.pk}", condition=None)
-    allowed: list[Q] = []
-    centre = getattr(request, "centre", None)
-    if centre is not None:
-        allowed.append(Q(centre_id=centre.pk))
-    if getattr(user, "is_moderator", False):
-        from iamis.models import ModeratorAllocation
-
-        # A subquery, not a list: no extra round trip for pages that read nothing scoped.
-        allocated = ModeratorAllocation.objects.filter(moderator=user).values(
-            "centre_id"
-        )
-        allowed.append(Q(centre_id__in=allocated))
-    if not allowed:
-        return Scope(label=f"user {user.pk}", condition=NO_CENTRE)
-    condition = allowed[0]
-    for extra in allowed[1:]:
-        condition |= extra
-    return Scope(label=f"user {user.pk}", condition=condition)
 
 
 class CentreScopedManager(models.Manager[_M]):

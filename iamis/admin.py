@@ -18,11 +18,12 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
+from centres.models import Centre
+
 from . import change_requests
 from .forms import EntriesImportForm
 from .models import (
     Candidate,
-    Centre,
     Entry,
     MarkChangeRequest,
     Qualification,

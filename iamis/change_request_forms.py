@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from centres.models import CENTRE_NUMBER_MAX
 from common.numbers import WholeNumberField
 
 from .marks import ABSENT_GRADE, parse_cell
-from .models import CANDIDATE_NUMBER_MAX, CENTRE_NUMBER_MAX, Mark, Task, Unit
+from .models import CANDIDATE_NUMBER_MAX, Mark, Task, Unit
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

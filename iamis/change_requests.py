@@ -23,29 +23,20 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from centres.models import CENTRE_NUMBER_MAX, Centre
 from common.urls import absolute_url
+from outbox.services import notify
 
 from .marks import mark_replace, parse_cell
-from .models import (
-    CENTRE_NUMBER_MAX,
-    Centre,
-    Entry,
-    Mark,
-    MarkChange,
-    MarkChangeRequest,
-    Task,
-    Unit,
-)
+from .models import Entry, Mark, MarkChange, MarkChangeRequest, Task, Unit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -343,9 +334,7 @@ def change_request_create(
             current=current,
             requested=clean,
         )
-        from notifications.tasks import change_request_receipt, send_on_commit
-
-        send_on_commit(change_request_receipt, change_request_id=change.pk)
+        notify("change_request_receipt", change_request_id=change.pk)
     return change
 
 
@@ -394,7 +383,7 @@ def _decide(
     link = absolute_url(
         reverse("iamis:change_request_detail", args=[change.public_id]), request
     )
-    transaction.on_commit(lambda: _send_decision_email(change, link))
+    notify("change_request_decided", change_request_id=change.pk, link=link)
 
 
 def change_request_approve(
@@ -485,54 +474,3 @@ def change_request_reject(
             request=request,
         )
     return locked
-
-
-# --- Telling the centre --------------------------------------------------------------------
-
-
-def _recipients(change: MarkChangeRequest) -> list[str]:
-    centre = change.centre
-    addresses = [
-        centre.post_results_email or centre.exams_officer_email,
-        change.requested_by.email,
-    ]
-    unique: dict[str, str] = {}
-    for address in addresses:
-        address = address.strip()
-        if address:
-            unique.setdefault(address.lower(), address)
-    return list(unique.values())
-
-
-def _send_decision_email(change: MarkChangeRequest, link: str) -> None:
-    recipients = _recipients(change)
-    if not recipients:
-        return
-    entry = change.entry
-    with translation.override(change.requested_by.language):
-        context = {
-            "change": change,
-            "centre": change.centre,
-            "unit": entry.unit,
-            "candidate_number": entry.candidate.display_number,
-            "approved": change.status == Status.APPROVED,
-            "current": value_display(change.current),
-            "requested": value_display(change.requested),
-            "link": link,
-        }
-        words = {"unit": entry.unit.code, "candidate": entry.candidate.display_number}
-        if change.status == Status.APPROVED:
-            subject = (
-                _("Mark change request approved: %(unit)s, candidate %(candidate)s")
-                % words
-            )
-        else:
-            subject = (
-                _("Mark change request rejected: %(unit)s, candidate %(candidate)s")
-                % words
-            )
-        text = render_to_string("iamis/email/change_request_decided.txt", context)
-        html = render_to_string("iamis/email/change_request_decided.html", context)
-    message = EmailMultiAlternatives(subject, text, to=recipients)
-    message.attach_alternative(html, "text/html")
-    message.send()

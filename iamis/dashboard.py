@@ -37,7 +37,7 @@ from .models import MarkChange, Marksheet, Unit
 from .selectors import count_of, sheet_entries_of, units_for_member
 
 if TYPE_CHECKING:
-    from accounts.models import Membership
+    from centres.models import Membership
 
 SHOW_CHOICES = ("mine", "all")
 
@@ -186,7 +186,7 @@ def dashboard_rows(
 
 def _own_units(membership: Membership) -> Q:
     """A teacher's own units, as a filter on Unit (see the module's docstring)."""
-    from accounts.models import Membership
+    from centres.models import Membership
 
     limited = Exists(
         Membership.iamis_units.through.objects.filter(membership_id=membership.pk)

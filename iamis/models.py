@@ -15,64 +15,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from centres.models import Centre
 from common.scoping import CentreScopedManager
 
-CENTRE_NUMBER_MAX = 79999
 CANDIDATE_NUMBER_MAX = 9999
-
-
-class Centre(models.Model):
-    """A school or college: the tenant. Numbers are 5 digits, 0-79999."""
-
-    number = models.PositiveIntegerField(
-        _("centre number"),
-        unique=True,
-        validators=[MaxValueValidator(CENTRE_NUMBER_MAX)],
-    )
-    name = models.CharField(_("centre name"), max_length=200)
-    exams_officer_name = models.CharField(
-        _("exams officer name"), max_length=200, blank=True
-    )
-    exams_officer_email = models.EmailField(_("exams officer e-mail"), blank=True)
-    head_of_centre = models.CharField(
-        _("head of centre name"), max_length=200, blank=True
-    )
-    # Shown read-only to centres: the guides say it is updated through the NCN.
-    telephone = models.CharField(_("telephone number"), max_length=40, blank=True)
-    post_results_email = models.EmailField(
-        _("post-results e-mail address"),
-        blank=True,
-        help_text=_("For e-mail alerts about review of marking and clerical errors."),
-    )
-
-    class Meta:
-        ordering = ["number"]
-        verbose_name = _("centre")
-        verbose_name_plural = _("centres")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(number__gte=0) & Q(number__lte=CENTRE_NUMBER_MAX),
-                name="centre_number_in_range",
-                violation_error_message=_("A centre number is between 0 and 79999."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.display_number} {self.name}"
-
-    @property
-    def display_number(self) -> str:
-        return f"{self.number:05d}"
-
-    def notification_addresses(self) -> list[str]:
-        """Where the board's notices to the centre go (further samples, clerical
-        errors): the post-results address and the exams officer, each once."""
-        unique: dict[str, str] = {}
-        for address in (self.post_results_email, self.exams_officer_email):
-            address = (address or "").strip()
-            if address:
-                unique.setdefault(address.lower(), address)
-        return list(unique.values())
 
 
 class Qualification(models.Model):
@@ -493,46 +439,6 @@ class MarkChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mark_id} {self.old} -> {self.new}"
-
-
-class ModeratorAllocation(models.Model):
-    """Board staff allocate a moderator to a centre's unit."""
-
-    moderator = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.PROTECT,
-        related_name="allocations",
-        limit_choices_to={"is_moderator": True},
-    )
-    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="allocations")
-
-    class Meta:
-        verbose_name = _("moderator allocation")
-        verbose_name_plural = _("moderator allocations")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["centre", "unit"], name="one_moderator_per_centre_unit"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.moderator} -> {self.centre_id} {self.unit.code}"
-
-    def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        # Nobody moderates the work of a centre they belong to.
-        if (
-            self.moderator_id
-            and self.centre_id
-            and self.moderator.memberships.filter(
-                centre_id=self.centre_id, is_active=True
-            ).exists()
-        ):
-            raise ValidationError(
-                _("This moderator is a member of the centre and cannot moderate it.")
-            )
 
 
 class MarkChangeRequest(models.Model):

@@ -39,6 +39,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from centres.models import Centre
+
 from .marks import (
     ABSENT_GRADE,
     ABSENT_INPUTS,
@@ -47,7 +49,7 @@ from .marks import (
     mark_save_cell,
     parse_cell,
 )
-from .models import Centre, Entry, MarkChange, Task, Unit
+from .models import Entry, MarkChange, Task, Unit
 
 if TYPE_CHECKING:
     from accounts.models import User

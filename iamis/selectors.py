@@ -26,24 +26,23 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, JSONObject
 from django.shortcuts import get_object_or_404
 
+from centres.models import Centre, ModeratorAllocation
 from common.aggregates import joined_text
 from common.numbers import whole_number_or_none
 
 from .marks import SheetProgress
 from .models import (
     Candidate,
-    Centre,
     Entry,
     MarkChange,
     MarkChangeRequest,
-    ModeratorAllocation,
     Submission,
     Task,
     Unit,
 )
 
 if TYPE_CHECKING:
-    from accounts.models import Membership
+    from centres.models import Membership
 
 
 def count_of(queryset: QuerySet, group_by: str) -> Coalesce:
@@ -82,7 +81,7 @@ def _unit_limit(membership: Membership, *, via: str = "") -> Q | None:
 
     Exams officers and Admin accounts are never limited. A User account limited to some
     qualifications and units gets the union of both; with nothing chosen it gets every
-    unit. The chosen ids come with the membership (common/tenancy.py), so applying the
+    unit. The chosen ids come with the membership (centres/tenancy.py), so applying the
     limit adds no query.
     """
     if membership.is_centre_admin:

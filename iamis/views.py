@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.models import AccessGrant
+from centres.models import AccessGrant
+from centres.tenancy import CentreRequest, grant_required
 from common.numbers import whole_number_or_none
 from common.post_limits import allow_many_fields
-from common.tenancy import CentreRequest, grant_required
 
 from . import dashboard as sheets_dashboard
 from . import marks, selectors

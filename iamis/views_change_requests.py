@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from common.tenancy import CentreRequest
+from centres.tenancy import CentreRequest
 
 from . import change_requests, selectors
 from .change_request_forms import CandidateLookupForm, ChangeRequestForm, initial_inputs

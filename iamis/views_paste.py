@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
-from common.tenancy import CentreRequest
+from centres.tenancy import CentreRequest
 
 from . import paste as paste_service
 from . import selectors

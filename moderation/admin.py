@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from iamis.models import ModeratorAllocation
+from centres.models import ModeratorAllocation
 
 from .models import ClericalCorrection, ModeratorReport
 

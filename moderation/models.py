@@ -1,6 +1,6 @@
 """Moderation: clerical corrections and moderator reports.
 
-Moderators reach a centre's unit only through `iamis.ModeratorAllocation`. A clerical
+Moderators reach a centre's unit only through `centres.ModeratorAllocation`. A clerical
 correction never overwrites the centre's mark: it is a new row beside it, the newest in
 force, and reports use it in place of the centre's value (the guides' "amended mark in red
 ... will be processed to override the original mark").
@@ -21,7 +21,7 @@ from common.scoping import CentreScopedManager
 class ClericalCorrection(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
     )
     unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
     entry = models.ForeignKey(
@@ -93,7 +93,7 @@ class ModeratorReport(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
     )
     unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
     moderator = models.ForeignKey(

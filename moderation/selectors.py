@@ -24,7 +24,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from iamis.models import Centre, Entry, Mark, MarkChange, ModeratorAllocation, Unit
+from centres.models import Centre, ModeratorAllocation
+from iamis.models import Entry, Mark, MarkChange, Unit
 from sampling.models import Sample, SampleMember
 from uploads.models import EvidenceFile, Kind
 

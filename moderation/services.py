@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from centres.models import ModeratorAllocation
 from common.numbers import is_whole_number
 from iamis.change_requests import snapshot_of
-from iamis.models import Entry, Mark, MarkChange, ModeratorAllocation, Task
+from iamis.models import Entry, Mark, MarkChange, Task
+from outbox.services import notify
 
 from .models import ClericalCorrection, ModeratorReport
 
@@ -194,9 +196,7 @@ def correction_make(
             original=replaced,
             amended=correction_snapshot(correction),
         )
-        from notifications.tasks import clerical_correction, send_on_commit
-
-        send_on_commit(clerical_correction, correction_id=correction.pk)
+        notify("clerical_correction", correction_id=correction.pk)
     return correction
 
 
@@ -256,7 +256,5 @@ def report_save(
         )
         if newly_published:
             # Sent now if results day has come; otherwise the daily run sends it then.
-            from notifications.tasks import moderator_report, send_on_commit
-
-            send_on_commit(moderator_report, report_id=report.pk)
+            notify("moderator_report", report_id=report.pk)
     return report

@@ -25,9 +25,10 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from common.tenancy import AuthenticatedRequest
+from centres.models import ModeratorAllocation
+from centres.tenancy import AuthenticatedRequest
 from iamis import selectors as iamis_selectors
-from iamis.models import Entry, Mark, ModeratorAllocation
+from iamis.models import Entry, Mark
 from reports import responses as report_responses
 from reports import selectors as report_selectors
 from reports import services as report_services

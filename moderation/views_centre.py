@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 
-from common.tenancy import CentreRequest
+from centres.tenancy import CentreRequest
 from iamis import selectors as iamis_selectors
 from iamis.models import Unit
 from iamis.views import iamis_required

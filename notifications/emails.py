@@ -20,7 +20,7 @@ ids, loads what it needs and returns how many recipients it sent to.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +37,9 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.invites import link_is_current
 from accounts.models import Invite, User
 from accounts.selectors import exams_officer_of, iamis_users
+from centres.models import Centre
 from common.urls import absolute_url
-from iamis.models import Centre, Entry, Submission, Unit
+from iamis.models import Entry, Submission, Unit
 from iamis.selectors import sheet_progress, units_for_member
 
 from .models import SentNotification
@@ -522,6 +523,60 @@ def change_request_receipt(*, change_request_id: int) -> int:
             ),
         },
         centre=change.centre,
+    )
+
+
+def change_request_decided(*, change_request_id: int, link: str) -> int:
+    """The board approved or rejected a mark change request: the centre's results
+    address (or its exams officer's) and the person who made the request."""
+    from iamis.change_requests import value_display
+    from iamis.models import MarkChangeRequest
+
+    change = (
+        MarkChangeRequest.objects.select_related(
+            "centre", "entry__unit", "entry__candidate", "requested_by"
+        )
+        .filter(pk=change_request_id)
+        .first()
+    )
+    if change is None or change.status == MarkChangeRequest.Status.PENDING:
+        return 0
+    centre = change.centre
+    unit = change.entry.unit
+    candidate = change.entry.candidate
+    approved = change.status == MarkChangeRequest.Status.APPROVED
+    subject = (
+        _("Mark change request approved: %(unit)s, candidate %(candidate)s")
+        if approved
+        else _("Mark change request rejected: %(unit)s, candidate %(candidate)s")
+    )
+    return deliver(
+        kind=Kind.CHANGE_REQUEST_DECIDED,
+        about=f"change-request-{change.pk}",
+        # One message, in the language of the person who asked.
+        recipients=[
+            replace(recipient, language=change.requested_by.language)
+            for recipient in recipients_for(
+                [
+                    centre.post_results_email or centre.exams_officer_email,
+                    change.requested_by.email,
+                ]
+            )
+        ],
+        template="iamis/email/change_request_decided",
+        subject=subject,
+        subject_values={"unit": unit.code, "candidate": candidate.display_number},
+        context={
+            "change": change,
+            "centre": centre,
+            "unit": unit,
+            "candidate_number": candidate.display_number,
+            "approved": approved,
+            "current": value_display(change.current),
+            "requested": value_display(change.requested),
+            "link": link,
+        },
+        centre=centre,
     )
 
 

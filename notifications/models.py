@@ -22,6 +22,10 @@ class SentNotification(models.Model):
             "change_request_receipt",
             _("Mark change request receipt"),
         )
+        CHANGE_REQUEST_DECIDED = (
+            "change_request_decided",
+            _("Mark change request decided"),
+        )
         EO_CHANGE_RECEIPT = "eo_change_receipt", _("Change of exams officer receipt")
         EO_CHANGE_CONFIRMED = (
             "eo_change_confirmed",
@@ -42,7 +46,7 @@ class SentNotification(models.Model):
         related_name="+",
     )
     centre = models.ForeignKey(
-        "iamis.Centre",
+        "centres.Centre",
         on_delete=models.CASCADE,
         null=True,
         blank=True,

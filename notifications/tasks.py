@@ -1,18 +1,20 @@
 """Celery tasks: one per notification, each a single call into `notifications.emails`.
 
-Hooks queue them with `send_on_commit`, so nothing is sent for a change that is rolled
-back. Retries cover a mail server or database that is briefly away; `SentNotification`
-makes a rerun send nothing twice, so late acks and redelivery are safe.
+Domain services record what happened in the outbox (outbox.services.notify), in the
+transaction of the change; `NotificationsConfig.ready` registers these tasks as the
+outbox's handlers, so nothing is sent for a change that is rolled back and nothing is
+lost when Redis is away at commit. Retries cover a mail server or database that is
+briefly away; `SentNotification` makes a rerun send nothing twice, so late acks,
+redelivery and a message handed over twice are safe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from smtplib import SMTPException
 from typing import Any
 
-from celery import Task, shared_task
-from django.db import DatabaseError, transaction
+from celery import shared_task
+from django.db import DatabaseError
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -32,20 +34,6 @@ RETRY: dict[str, Any] = {
     "max_retries": 8,
     "acks_late": True,
 }
-
-
-def send_on_commit(task: Task, *, hidden: Iterable[str] = (), **kwargs: Any) -> None:
-    """Queue `task` with `kwargs` once the current transaction commits. Values named in
-    `hidden` (an invite link) are kept out of the worker's logs."""
-    secret = set(hidden)
-    shown = {
-        key: "<hidden>" if key in secret else value for key, value in kwargs.items()
-    }
-    transaction.on_commit(
-        # kwargsrepr is Celery's (the stubs lack it): what logs and events show.
-        lambda: task.apply_async(kwargs=kwargs, kwargsrepr=repr(shown)),  # type: ignore[call-arg]
-        robust=True,
-    )
 
 
 @shared_task(name="notifications.invite", **RETRY)
@@ -106,6 +94,16 @@ def change_request_receipt(change_request_id: int) -> int:
         MarkChangeRequest, change_request_id, "notifications.change_request_receipt"
     ):
         return emails.change_request_receipt(change_request_id=change_request_id)
+
+
+@shared_task(name="notifications.change_request_decided", **RETRY)
+def change_request_decided(change_request_id: int, link: str) -> int:
+    with scoping.centre_of(
+        MarkChangeRequest, change_request_id, "notifications.change_request_decided"
+    ):
+        return emails.change_request_decided(
+            change_request_id=change_request_id, link=link
+        )
 
 
 @shared_task(name="notifications.eo_change_receipt", **RETRY)

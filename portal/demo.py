@@ -13,17 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import mfa
-from accounts.models import AccessGrant, Membership, TOTPDevice, User
-from iamis.models import (
-    Candidate,
-    Centre,
-    Entry,
-    ModeratorAllocation,
-    Qualification,
-    Series,
-    Task,
-    Unit,
-)
+from accounts.models import TOTPDevice, User
+from centres.models import AccessGrant, Centre, Membership, ModeratorAllocation
+from iamis.models import Candidate, Entry, Qualification, Series, Task, Unit
 
 DEMO_PASSWORD = "Demo-Portal-2027"  # noqa: S105 - printed on purpose for the demo
 # Every demo account's authenticator shares this published key, so a tester can add it to

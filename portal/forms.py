@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from iamis.models import CENTRE_NUMBER_MAX, Centre
+from centres.models import CENTRE_NUMBER_MAX, Centre
 
 NAME_MAX = 200
 

@@ -33,7 +33,7 @@ class ExamsOfficerChange(models.Model):
     source = models.CharField(max_length=20, choices=Source)
     status = models.CharField(max_length=20, choices=Status, default=Status.RECEIVED)
     centre = models.ForeignKey(
-        "iamis.Centre",
+        "centres.Centre",
         on_delete=models.CASCADE,
         null=True,
         blank=True,

@@ -7,7 +7,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from iamis.models import Centre
+from centres.models import Centre
 
 from .models import ExamsOfficerChange
 

@@ -23,14 +23,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.invites import exams_officer_hand_over, invite_send
-from accounts.models import Invite, Membership
+from accounts.models import Invite
 from accounts.selectors import exams_officer_of
 from audit.models import AuditEvent
 from audit.services import audit_record
+from centres.models import Centre, Membership
 from common.throttle import Throttle
-from iamis.models import Centre
-from notifications import tasks as notifications
-from notifications.tasks import send_on_commit
+from outbox.services import notify
 
 from .models import ExamsOfficerChange
 
@@ -215,7 +214,7 @@ def exams_officer_change_request(
             },
             after={"exams_officer_name": new_name, "exams_officer_email": new_email},
         )
-        send_on_commit(notifications.eo_change_receipt, change_id=change.pk)
+        notify("eo_change_receipt", change_id=change.pk)
     return change, True
 
 
@@ -267,11 +266,7 @@ def exams_officer_change_submit(
             PUBLIC_RECEIPTS_PER_ADDRESS.hit(change.sender_email)
             <= PUBLIC_RECEIPTS_PER_ADDRESS.limit
         ):
-            send_on_commit(
-                notifications.eo_change_receipt,
-                change_id=change.pk,
-                language=change.language,
-            )
+            notify("eo_change_receipt", change_id=change.pk, language=change.language)
     return change
 
 
@@ -405,12 +400,12 @@ def exams_officer_change_confirm(
 def _send_confirmation(
     change: ExamsOfficerChange, *, previous: str, invited: bool
 ) -> None:
-    send_on_commit(
-        notifications.eo_change_confirmed,
-        hidden=["previous_exams_officer"],  # an address is personal data: not in logs
+    notify(
+        "eo_change_confirmed",
         change_id=change.pk,
-        previous_exams_officer=previous,
         invited=invited,
+        # An address is personal data: not in logs, and emptied once sent.
+        secrets={"previous_exams_officer": previous},
     )
 
 

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "portal",
+    "outbox",
+    "centres",
     "accounts",
     "iamis",
     "sampling",
@@ -89,7 +91,7 @@ MIDDLEWARE = [
     # no-store for every response to someone signed in (or signing in).
     "common.cache_control.CacheControlMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
-    "common.tenancy.TenancyMiddleware",
+    "centres.tenancy.TenancyMiddleware",
     "audit.middleware.AccessRefusedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -177,6 +179,12 @@ CELERY_TIMEZONE = "Europe/London"
 # The worker logs through LOGGING below (JSON with request ids), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
+    # E-mails whose hand-over to a worker failed (Redis away at commit) or that are still
+    # unsent long after it are handed over again (outbox/tasks.py).
+    "sweep-outbox": {
+        "task": "outbox.sweep",
+        "schedule": 60.0,
+    },
     # A sample whose task was lost (crash between commit and enqueue) is queued again.
     "requeue-pending-samples": {
         "task": "sampling.requeue_pending_samples",
@@ -376,7 +384,7 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_TOUCH_SECONDS = env_int("SESSION_TOUCH_SECONDS", 60)
 SESSION_SAVE_EVERY_REQUEST = False
 # The signed-in person's membership is kept this long in the shared cache, renewed by
-# any change to it (common/membership_cache.py); 0 (the embedded run) reads it each time.
+# any change to it (centres/membership_cache.py); 0 (the embedded run) reads it each time.
 MEMBERSHIP_CACHE_SECONDS = env_int("MEMBERSHIP_CACHE_SECONDS", 300 if REDIS_URL else 0)
 if REDIS_URL:
     # Read from the shared cache, written through to the database: no session query on

@@ -16,8 +16,9 @@ from datetime import date
 
 from django.db.models import Count, Exists, Max, OuterRef, Subquery, Sum
 
+from centres.models import Centre
 from iamis.change_requests import value_display
-from iamis.models import Centre, Entry, Unit
+from iamis.models import Entry, Unit
 from moderation.models import ClericalCorrection, ModeratorReport
 from sampling.models import SampleMember
 

@@ -27,7 +27,7 @@ class ReportRender(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
     )
     unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind)

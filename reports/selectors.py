@@ -7,7 +7,8 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from iamis.models import Centre, Unit
+from centres.models import Centre
+from iamis.models import Unit
 
 from .models import ReportRender
 

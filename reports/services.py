@@ -16,8 +16,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from centres.models import Centre
 from common.files import pdf_store
-from iamis.models import Centre, Unit
+from iamis.models import Unit
 from moderation.models import ModeratorReport
 
 from . import documents

@@ -24,7 +24,7 @@ class Sample(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
     )
     unit = models.ForeignKey(
         "iamis.Unit", on_delete=models.PROTECT, related_name="samples"
@@ -65,7 +65,7 @@ class SampleMember(models.Model):
 
     sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="members")
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
     )
     entry = models.ForeignKey(
         "iamis.Entry", on_delete=models.PROTECT, related_name="sample_members"

@@ -8,12 +8,13 @@ from uuid import UUID
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from iamis.models import Centre, Entry, Mark, Unit
+from centres.models import Centre
+from iamis.models import Entry, Mark, Unit
 
 from .models import Sample, SampleMember
 
 if TYPE_CHECKING:
-    from accounts.models import Membership
+    from centres.models import Membership
 
 
 def sample_for(*, centre: Centre, unit: Unit) -> Sample | None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AuditEvent
 from audit.services import audit_record
 from iamis.models import Entry, Mark, Submission, Unit
+from outbox.services import notify
 
 from . import algorithm
 from .models import Sample, SampleMember
@@ -161,9 +162,7 @@ def sample_generate(*, submission_id: int) -> Sample:
         sample.rules = _rules_record(rules)
         sample.last_error = ""
         sample.save(update_fields=["status", "generated_at", "rules", "last_error"])
-        from notifications.tasks import sample_ready, send_on_commit
-
-        send_on_commit(sample_ready, sample_id=sample.pk)
+        notify("sample_ready", sample_id=sample.pk)
         audit_record(
             action=AuditEvent.Action.SAMPLE_GENERATED,
             centre=sample.centre,
@@ -458,10 +457,8 @@ def sample_request_further(
             candidates=[m.entry.candidate.number for m in chosen],
         )
         if members:
-            from notifications.tasks import further_sample, send_on_commit
-
-            send_on_commit(
-                further_sample,
+            notify(
+                "further_sample",
                 sample_id=sample.pk,
                 member_ids=[member.pk for member in members],
             )

@@ -20,7 +20,7 @@ from django.views.decorators.http import (
 )
 
 from accounts.middleware import is_background_poll
-from common.tenancy import CentreRequest
+from centres.tenancy import CentreRequest
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Mark, Unit
 from iamis.views import iamis_required

@@ -18,15 +18,9 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AccessGrant, Invite, Membership, User
-from iamis.models import (
-    Candidate,
-    Centre,
-    MarkChangeRequest,
-    ModeratorAllocation,
-    Submission,
-    Unit,
-)
+from accounts.models import Invite, User
+from centres.models import AccessGrant, Centre, Membership, ModeratorAllocation
+from iamis.models import Candidate, MarkChangeRequest, Submission, Unit
 from moderation.models import ClericalCorrection, ModeratorReport
 from reports.models import ReportRender
 from tests.access_matrix import Role

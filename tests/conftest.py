@@ -11,9 +11,10 @@ from django.test import Client
 from django.utils import timezone, translation
 from hypothesis import settings as hypothesis_settings
 
-from accounts.models import Invite, Membership, User
+from accounts.models import Invite, User
+from centres.models import Centre, Membership
 from common import scoping
-from iamis.models import Candidate, Centre, MarkChangeRequest, Submission, Unit
+from iamis.models import Candidate, MarkChangeRequest, Submission, Unit
 from portal.models import ExamsOfficerChange
 
 from .factories import (
@@ -72,10 +73,12 @@ def notifications_in_process(request, monkeypatch):
     if request.node.get_closest_marker("notifications_through_redis"):
         return
     import notifications.tasks  # noqa: F401 (registers the tasks before the loop)
+    import outbox.tasks  # noqa: F401
     from portal.celery import app
 
+    sweeps = {"notifications.send_due", "outbox.sweep"}
     for name, task in list(app.tasks.items()):
-        if name.startswith("notifications.") and name != "notifications.send_due":
+        if name.startswith(("notifications.", "outbox.")) and name not in sweeps:
 
             def apply_now(args=None, kwargs=None, _task=task, **options):
                 return _task.apply(args, kwargs)

@@ -6,8 +6,9 @@ from datetime import date
 
 import factory
 
-from accounts.models import AccessGrant, Membership, User
-from iamis.models import Candidate, Centre, Entry, Qualification, Series, Task, Unit
+from accounts.models import User
+from centres.models import AccessGrant, Centre, Membership
+from iamis.models import Candidate, Entry, Qualification, Series, Task, Unit
 
 PASSWORD = "correct-horse-battery-staple"
 

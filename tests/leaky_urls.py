@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-from common.tenancy import centre_member_required
+from centres.tenancy import centre_member_required
 from iamis.models import Candidate
 
 

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_POST
 
-from common.tenancy import CentreRequest, centre_member_required, grant_required
+from centres.tenancy import CentreRequest, centre_member_required, grant_required
 from iamis.models import Candidate, Entry, Unit
 
 

@@ -26,8 +26,9 @@ from typing import Any
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import AccessGrant, Invite, Membership
-from iamis.models import Candidate, Centre, Entry, Mark, MarkChangeRequest, Submission
+from accounts.models import Invite
+from centres.models import AccessGrant, Centre, Membership
+from iamis.models import Candidate, Entry, Mark, MarkChangeRequest, Submission
 from portal.models import ExamsOfficerChange
 
 # keyword -> (value naming Alice's object, value naming nothing)
@@ -93,7 +94,7 @@ MODERATOR_NAMESPACES = {"moderation"}
 
 
 def _alice_moderator(w: Any) -> Any:
-    from iamis.models import ModeratorAllocation
+    from centres.models import ModeratorAllocation
     from tests.factories import UserFactory
 
     if not hasattr(w, "_alice_moderator"):

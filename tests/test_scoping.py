@@ -15,9 +15,11 @@ from django.core.management import call_command
 from django.test import Client, RequestFactory
 
 from accounts.models import User
+from centres.models import Centre, ModeratorAllocation
+from centres.tenancy import scope_for_request
 from common import scoping
 from common.scoping import CentreScopedManager, ScopeError
-from iamis.models import Candidate, Centre, ModeratorAllocation
+from iamis.models import Candidate
 from portal.celery import app as celery_app
 from sampling.models import Sample
 from sampling.tasks import generate_sample
@@ -26,9 +28,9 @@ from .factories import UserFactory
 
 # Models with a centre that are deliberately not scoped, and why.
 NOT_SCOPED = {
-    "accounts.Membership": "who belongs where: read to work out the scope itself",
+    "centres.Membership": "who belongs where: read to work out the scope itself",
     "accounts.Invite": "read by the invitee before they belong to any centre",
-    "iamis.ModeratorAllocation": "the board's allocation: read to work out a "
+    "centres.ModeratorAllocation": "the board's allocation: read to work out a "
     "moderator's scope",
     "audit.AuditEvent": "append-only; sign-in events have no centre",
     "portal.ExamsOfficerChange": "written by the public change form before anyone "
@@ -102,7 +104,7 @@ def test_signed_out_requests_read_no_centre_data_and_ask_no_query(
     request.user = AnonymousUser()
 
     with (
-        scoping.entered(scoping.scope_for_request(request)),
+        scoping.entered(scope_for_request(request)),
         django_assert_num_queries(0),
     ):
         assert list(Candidate.objects.all()) == []
@@ -119,7 +121,7 @@ def test_a_moderator_reads_only_the_allocated_centres(two_centres):
     request.user = moderator
     request.centre = None
 
-    with scoping.entered(scoping.scope_for_request(request)):
+    with scoping.entered(scope_for_request(request)):
         seen = set(Candidate.objects.values_list("centre_id", flat=True))
 
     assert seen == {two_centres.charlie_centre.pk}
@@ -130,7 +132,7 @@ def test_board_staff_read_every_centre(two_centres):
     staff = cast(User, UserFactory(is_staff=True))
     request.user = staff
 
-    assert scoping.scope_for_request(request).is_every_centre
+    assert scope_for_request(request).is_every_centre
 
 
 def test_a_view_that_forgets_its_centre_filter_shows_only_the_signed_in_centre(

@@ -31,8 +31,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from accounts.models import AccessGrant, Membership
-from iamis.models import Centre, Entry, Mark, Submission, Unit
+from centres.models import AccessGrant, Centre, Membership
+from iamis.models import Entry, Mark, Submission, Unit
 from sampling.models import Sample, SampleMember
 from sampling.services import sample_generate
 from tests.factories import (

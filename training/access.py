@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.models import AccessGrant
-from common.tenancy import CentreRequest, grant_required
+from centres.models import AccessGrant
+from centres.tenancy import CentreRequest, grant_required
 
 from . import services
 

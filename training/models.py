@@ -76,10 +76,10 @@ class TrainingProfile(models.Model):
     """A centre member's roles for training, and when they accepted the Terms of Use."""
 
     membership = models.OneToOneField(
-        "accounts.Membership", on_delete=models.CASCADE, related_name="training"
+        "centres.Membership", on_delete=models.CASCADE, related_name="training"
     )
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.CASCADE, related_name="+"
+        "centres.Centre", on_delete=models.CASCADE, related_name="+"
     )
     roles = models.ManyToManyField(StaffRole, blank=True, related_name="+")
 
@@ -270,10 +270,10 @@ class Progress(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
     )
     membership = models.ForeignKey(
-        "accounts.Membership",
+        "centres.Membership",
         on_delete=models.CASCADE,
         related_name="training_progress",
     )
@@ -398,7 +398,7 @@ class Certificate(models.Model):
         Progress, on_delete=models.CASCADE, related_name="certificate"
     )
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
     )
     person_name = models.CharField(max_length=200)
     issued_on = models.DateField()

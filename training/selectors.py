@@ -15,8 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import AccessGrant, Membership
-from iamis.models import Centre
+from centres.models import AccessGrant, Centre, Membership
 
 from .models import (
     AcademicYear,

@@ -42,7 +42,8 @@ from .models import (
 from .selectors import certificate_record
 
 if TYPE_CHECKING:
-    from accounts.models import Membership, User
+    from accounts.models import User
+    from centres.models import Membership
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.selectors import password_ever_changed
+from centres.tenancy import CentreRequest
 from common.files import stored_pdf_response
-from common.tenancy import CentreRequest
 
 from . import selectors, services
 from .access import safe_next, training_required

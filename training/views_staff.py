@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.models import AccessGrant
 from audit.models import AuditEvent
 from audit.services import audit_record
-from common.tenancy import CentreRequest, centre_admin_required
+from centres.models import AccessGrant
+from centres.tenancy import CentreRequest, centre_admin_required
 
 from . import selectors, services
 from .models import StaffRole

@@ -35,7 +35,7 @@ class EvidenceFile(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
     )
     unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
     # Null for group/admin files and the explanatory note: they belong to the unit.
@@ -141,7 +141,7 @@ class UploadSession(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(
-        "iamis.Centre", on_delete=models.PROTECT, related_name="+"
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
     )
     unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
     entry = models.ForeignKey(

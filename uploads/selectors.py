@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from iamis.models import Centre, Unit
+from centres.models import Centre
+from iamis.models import Unit
 from sampling.models import Sample
 
 from .models import EvidenceFile, Kind, ScanStatus, UploadSession

@@ -47,7 +47,8 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from iamis.models import Centre, Entry, Unit
+from centres.models import Centre
+from iamis.models import Entry, Unit
 from sampling.models import Sample, SampleMember
 
 from . import resumable_sha256, storage

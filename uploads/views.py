@@ -39,7 +39,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from common.tenancy import CentreRequest
+from centres.tenancy import CentreRequest
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Unit
 from iamis.views import iamis_required

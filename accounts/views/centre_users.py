@@ -31,9 +31,9 @@ from accounts.centre_users_forms import (
     MemberAccessForm,
     PasswordConfirmationForm,
 )
-from accounts.models import AccessGrant
 from audit.selectors import centre_events
-from common.tenancy import CentreRequest, centre_admin_required
+from centres.models import AccessGrant
+from centres.tenancy import CentreRequest, centre_admin_required
 
 AUDIT_PAGE_SIZE = 50
 

@@ -18,8 +18,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from common.client_ip import client_ip
 from common.throttle import Throttle
-from notifications import tasks
-from notifications.tasks import send_on_commit
+from outbox.services import notify
 
 # Links sent to one address, and requests from one connection, per hour: enough for
 # someone who mistyped or lost an e-mail, too few to flood an inbox or the mail server.
@@ -55,12 +54,12 @@ class RequestResetView(auth_views.PasswordResetView):
         # Past the limit the page still says "check your email": it never tells whether
         # an address has an account, nor whether it is being flooded.
         if RESET_PER_ADDRESS.hit(email) <= RESET_PER_ADDRESS.limit:
-            send_on_commit(
-                tasks.password_reset,
-                hidden=["email"],  # an address is personal data: not in logs
+            notify(
+                "password_reset",
                 reset_id=uuid4().hex,
-                email=email,
                 site=self.request.build_absolute_uri("/"),
+                # An address is personal data: not in logs, and emptied once sent.
+                secrets={"email": email},
             )
         return HttpResponseRedirect(self.get_success_url())
 

@@ -42,8 +42,8 @@ from accounts.selectors import memberships_for
 from accounts.sessions import sessions_end_everywhere
 from audit.models import AuditEvent
 from audit.services import audit_record
+from centres.tenancy import choose_membership
 from common.client_ip import client_ip
-from common.tenancy import choose_membership
 from common.throttle import Throttle, wait_turn
 
 PENDING_EMAIL = "signin_email"

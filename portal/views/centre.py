@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from centres.tenancy import CentreRequest, centre_admin_required
 from common.client_ip import client_ip
-from common.tenancy import CentreRequest, centre_admin_required
 from portal import selectors, services
 from portal.forms import ExamsOfficerChangeForm, ManageCentreForm
 

@@ -5,8 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from accounts.models import AccessGrant
 from accounts.selectors import memberships_for
+from centres.models import AccessGrant
 
 
 @require_safe

@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invite, Membership
+from accounts.models import Invite
 from audit.models import AuditEvent
 from audit.services import audit_record
+from centres.models import Membership
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 LIST = reverse("accounts:centre_users")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from accounts.models import Membership
+from centres.models import Membership
 from tests.factories import CentreFactory, MembershipFactory, UserFactory
 
 

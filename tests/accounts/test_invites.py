@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.invites import invite_accept, invite_resend, invite_revoke, invite_send
-from accounts.models import Invite, Membership, User
+from accounts.models import Invite, User
 from audit.models import AuditEvent
+from centres.models import Membership
 
 from .mfa_helpers import give_authenticator, sign_in
 

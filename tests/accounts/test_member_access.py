@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.centre_users import member_access_change
-from accounts.models import AccessGrant, Membership
 from audit.models import AuditEvent
+from centres.models import AccessGrant, Membership
 from iamis.models import Unit
 from tests.factories import (
     PASSWORD,

@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.centre_users import member_remove
-from accounts.models import AccessGrant, Membership
 from audit.models import AuditEvent
-from common.tenancy import SESSION_KEY
+from centres.models import AccessGrant, Membership
+from centres.tenancy import SESSION_KEY
 from tests.factories import (
     PASSWORD,
     AccessGrantFactory,

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from accounts.models import AccessGrant, Membership, User
+from accounts.models import User
+from centres.models import AccessGrant, Membership
 from tests.factories import (
     AccessGrantFactory,
     CentreFactory,

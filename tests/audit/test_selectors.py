@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from accounts.centre_users import member_remove
 from accounts.invites import invite_accept, invite_send
-from accounts.models import Membership
 from audit.models import AuditEvent
 from audit.selectors import centre_events
 from audit.services import audit_record
+from centres.models import Membership
 from tests.conftest import make_member
 from tests.factories import MembershipFactory, UserFactory
 

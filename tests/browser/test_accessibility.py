@@ -19,7 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from playwright.sync_api import Page, Route, expect
 
-from accounts.models import AccessGrant, Membership, User
+from accounts.models import User
+from centres.models import AccessGrant, Membership
 from moderation.services import correction_make
 from tests.accounts.mfa_helpers import give_authenticator
 from tests.factories import (

@@ -13,7 +13,7 @@ from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from iamis.models import ModeratorAllocation
+from centres.models import ModeratorAllocation
 from portal.celery import app
 from tests.accounts.mfa_helpers import give_authenticator
 from tests.factories import UserFactory

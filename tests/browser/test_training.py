@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from accounts import invites
-from accounts.models import AccessGrant, Membership
+from centres.models import AccessGrant, Membership
 from portal.celery import app
 from tests.accounts.mfa_helpers import give_authenticator
 from tests.factories import MembershipFactory, UserFactory

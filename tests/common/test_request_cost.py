@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AccessGrant
+from centres.models import AccessGrant
 from tests.factories import AccessGrantFactory
 
 
@@ -41,7 +41,7 @@ def test_a_signed_in_trivial_view_reads_only_the_user(alice_client):
 def test_a_membership_not_in_the_cache_is_read_with_its_areas_in_one_query(
     alice_client, two_centres
 ):
-    from common.membership_cache import memberships_changed
+    from centres.membership_cache import memberships_changed
 
     alice_client.get(reverse("portal:home"))
     memberships_changed(_alices(two_centres))
@@ -54,7 +54,7 @@ def test_a_membership_not_in_the_cache_is_read_with_its_areas_in_one_query(
 
 
 def _alices(two_centres) -> list[int]:
-    from accounts.models import Membership
+    from centres.models import Membership
 
     return list(
         Membership.objects.filter(user=two_centres.alice).values_list("pk", flat=True)

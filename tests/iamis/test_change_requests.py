@@ -12,8 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AccessGrant, Membership, User
+from accounts.models import User
 from audit.models import AuditEvent
+from centres.models import AccessGrant, Membership
 from iamis.change_requests import (
     change_request_approve,
     change_request_create,

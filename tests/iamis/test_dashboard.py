@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccessGrant, Membership
+from centres.models import AccessGrant, Membership
 from iamis.dashboard import Stage, dashboard_rows
 from iamis.marks import marks_submit
 from iamis.models import Unit

@@ -267,7 +267,7 @@ def test_the_index_offers_submit_once_every_candidate_is_done(alice_client, shee
 
 
 def test_moderator_details_appear_after_submission(alice_client, sheet):
-    from iamis.models import ModeratorAllocation
+    from centres.models import ModeratorAllocation
     from tests.factories import UserFactory
 
     unit, entries = sheet
@@ -676,8 +676,8 @@ def test_a_mark_save_takes_the_same_few_queries_whatever_the_sheet_size(
 
 
 def test_a_saves_entry_comes_with_its_units_tasks_in_number_order(two_centres):
-    from accounts.models import Membership
-    from common.tenancy import _memberships_of
+    from centres.models import Membership
+    from centres.tenancy import _memberships_of
     from iamis.selectors import access_member_entry, entry_tasks
 
     unit = UnitFactory(code="3977U1")

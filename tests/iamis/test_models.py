@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from iamis.models import Centre, Unit
+from centres.models import Centre
+from iamis.models import Unit
 from tests.factories import CandidateFactory, CentreFactory, EntryFactory, UnitFactory
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AccessGrant
+from centres.models import AccessGrant
 from iamis import marks
 from iamis.models import Entry, Mark, MarkChange, Unit
 from iamis.paste import paste_apply, paste_preview

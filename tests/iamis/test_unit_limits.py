@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AccessGrant, Membership
+from centres.models import AccessGrant, Membership
 from iamis.models import Unit
 from iamis.selectors import units_for_member
 from tests.factories import (

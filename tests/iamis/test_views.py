@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AccessGrant, Membership
+from centres.models import AccessGrant, Membership
 from tests.factories import (
     AccessGrantFactory,
     CandidateFactory,

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from iamis.models import Centre, Entry, ModeratorAllocation, Unit
+from centres.models import Centre, ModeratorAllocation
+from iamis.models import Entry, Unit
 from sampling.models import Sample
 from tests.factories import UserFactory
 from tests.uploads.helpers import sampled_number, upload_sample

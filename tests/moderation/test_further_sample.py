@@ -9,8 +9,8 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from centres.models import ModeratorAllocation
 from iamis.marks import marks_submit
-from iamis.models import ModeratorAllocation
 from sampling.models import SampleMember
 from tests.factories import CandidateFactory, EntryFactory, UnitFactory
 from tests.iamis.marking import NOT_MARKS, fill

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from centres.models import ModeratorAllocation
 from iamis.marks import marks_submit
-from iamis.models import ModeratorAllocation
 from sampling.services import sample_add, sample_generate
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 from tests.iamis.marking import fill

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccessGrant, Membership
+from centres.models import AccessGrant, Membership
 from iamis.marks import marks_submit
 from notifications import emails
 from tests.factories import (

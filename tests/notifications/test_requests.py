@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import AccessGrant, Membership
+from centres.models import AccessGrant, Membership
 from iamis.change_requests import change_request_create
 from iamis.marks import marks_submit
 from portal.models import ExamsOfficerChange

@@ -6,7 +6,8 @@ import pyotp
 import pytest
 from django.core.management import call_command
 
-from accounts.models import Membership, User
+from accounts.models import User
+from centres.models import Membership
 from iamis.models import Candidate, Entry, Unit
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 

@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.invites import invite_accept
-from accounts.models import Invite, Membership, User
+from accounts.models import Invite, User
 from audit.models import AuditEvent
+from centres.models import Membership
 from portal.models import ExamsOfficerChange
 from portal.views.centre import PUBLIC_FORM_LIMIT
 from tests.factories import UserFactory

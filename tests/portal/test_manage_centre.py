@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Membership
 from audit.models import AuditEvent
+from centres.models import Membership
 from portal.models import ExamsOfficerChange
 from tests.conftest import make_member
 from tests.factories import UserFactory

@@ -53,7 +53,7 @@ PLANTED_TEMPLATE = (
 ALLOWED_VIEW = """
 from django.utils.safestring import mark_safe
 from iamis import selectors
-from accounts.models import Membership
+from centres.models import Membership
 from django import forms
 
 

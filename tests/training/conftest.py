@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AccessGrant, Membership, User
+from accounts.models import User
+from centres.models import AccessGrant, Membership
 from tests.factories import MembershipFactory, UserFactory
 from training.content import DEFAULT_CONTENT, content_load_file
 from training.models import AcademicYear, Assessment

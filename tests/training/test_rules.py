@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from centres.models import Membership
 from training import services
 from training.content import DEFAULT_CONTENT, ContentError, content_load
 from training.models import Answer, SectionProgress

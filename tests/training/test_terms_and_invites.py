@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import invites
-from accounts.models import AccessGrant, Membership
+from centres.models import AccessGrant, Membership
 from training.models import TermsAcceptance, TrainingProfile
 
 from .conftest import staff_member

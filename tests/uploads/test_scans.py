@@ -240,7 +240,7 @@ def test_files_from_before_scanning_began_are_marked_clean_by_the_migration(
 def test_a_worker_scans_each_upload_and_only_the_clean_one_reaches_the_moderator(
     client, two_centres, media
 ):
-    from iamis.models import ModeratorAllocation
+    from centres.models import ModeratorAllocation
 
     sample = upload_sample(two_centres)
     number = sampled_number(sample)

@@ -15,22 +15,22 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from common import scoping
-from common.membership_cache import cached_membership
+
+from .membership_cache import cached_membership
+from .models import Centre, Membership, ModeratorAllocation
+from .selectors import with_access
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
-    from accounts.models import Membership, User
-    from iamis.models import Centre
+    from accounts.models import User
 
 SESSION_KEY = "active_membership_id"
 SEVERAL_KEY = "has_several_centres"
@@ -55,9 +55,6 @@ def _memberships_of(user: User) -> QuerySet[Membership]:
     """A person's active memberships, each read in one query with what every request
     needs: the centre, the training profile (training.access's terms check), the
     granted areas and the unit limit (accounts.selectors.with_access)."""
-    from accounts.models import Membership
-    from accounts.selectors import with_access
-
     return with_access(
         Membership.objects.filter(user=user, is_active=True, centre__isnull=False)
         # The model's ordering joins the user for their e-mail: not wanted here.
@@ -103,14 +100,37 @@ def remember_memberships(request: HttpRequest, user: User) -> None:
 
 
 def choose_membership(request: HttpRequest, membership: Membership) -> None:
-    from accounts.models import Membership
-
     request.session[SESSION_KEY] = membership.pk
     # Remembered here so the page header need not count memberships on every request.
     request.session[SEVERAL_KEY] = (
         Membership.objects.filter(user_id=membership.user_id, is_active=True).count()
         > 1
     )
+
+
+def scope_for_request(request: HttpRequest) -> scoping.Scope:
+    """What the person behind a request may see (after TenancyMiddleware set the centre)."""
+    user = request.user
+    if not user.is_authenticated:
+        return scoping.Scope(label="signed out", condition=scoping.NO_CENTRE)
+    if user.is_staff:
+        return scoping.Scope(label=f"board staff {user.pk}", condition=None)
+    allowed: list[Q] = []
+    centre = getattr(request, "centre", None)
+    if centre is not None:
+        allowed.append(Q(centre_id=centre.pk))
+    if getattr(user, "is_moderator", False):
+        # A subquery, not a list: no extra round trip for pages that read nothing scoped.
+        allocated = ModeratorAllocation.objects.filter(moderator=user).values(
+            "centre_id"
+        )
+        allowed.append(Q(centre_id__in=allocated))
+    if not allowed:
+        return scoping.Scope(label=f"user {user.pk}", condition=scoping.NO_CENTRE)
+    condition = allowed[0]
+    for extra in allowed[1:]:
+        condition |= extra
+    return scoping.Scope(label=f"user {user.pk}", condition=condition)
 
 
 class TenancyMiddleware:
@@ -124,7 +144,7 @@ class TenancyMiddleware:
         request.several_centres = bool(request.session.get(SEVERAL_KEY))  # type: ignore[attr-defined]
         # The fail-closed second lock (common/scoping.py): the rest of the request reads
         # centre-owned rows only of the centres this person may see.
-        with scoping.entered(scoping.scope_for_request(request)):
+        with scoping.entered(scope_for_request(request)):
             return self.get_response(request)
 
 

@@ -1,7 +1,7 @@
 """The active membership, kept briefly in the shared cache so a request need not read it.
 
 Every signed-in request needs the membership with its centre, training profile and
-granted areas (common/tenancy.py). Reading them is one query, but on this hardware the
+granted areas (centres/tenancy.py). Reading them is one query, but on this hardware the
 ORM's cost of building that query is most of a trivial request's CPU; the cache holds
 the finished object instead.
 
@@ -25,12 +25,13 @@ from django.core.cache import cache
 from django.db import transaction
 
 if TYPE_CHECKING:
-    from accounts.models import Membership
+    from centres.models import Membership
 
 _GENERATION = "tenancy:generation:{pk}"
-# The version changes with what a cached membership carries: entries of the old
+# The version changes with what a cached membership carries (v4: the model moved to
+# `centres`, so a v3 entry names a class that is gone): entries of the old
 # shape are then never read (a deploy that adds a field reads memberships afresh).
-_ENTRY = "tenancy:membership:v3:{pk}"
+_ENTRY = "tenancy:membership:v4:{pk}"
 
 
 def _enabled() -> bool:
@@ -94,7 +95,7 @@ def _part_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def _centre_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from accounts.models import Membership
+    from centres.models import Membership
 
     memberships_changed(
         Membership.objects.filter(centre_id=instance.pk).values_list("pk", flat=True)
@@ -121,7 +122,7 @@ def _limit_changed(
 
 
 def _chosen_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from accounts.models import Membership
+    from centres.models import Membership
 
     field = (
         "iamis_units" if sender._meta.model_name == "unit" else "iamis_qualifications"
@@ -135,7 +136,7 @@ def connect() -> None:
     """Wire the invalidation to every model the cached membership carries (apps.py)."""
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-    from accounts.models import Membership
+    from centres.models import Membership
 
     for through in (
         Membership.iamis_units.through,
@@ -158,10 +159,10 @@ def connect() -> None:
         )
 
     receivers = [
-        ("accounts.Membership", _membership_saved),
-        ("accounts.AccessGrant", _part_saved),
+        ("centres.Membership", _membership_saved),
+        ("centres.AccessGrant", _part_saved),
         ("training.TrainingProfile", _part_saved),
-        ("iamis.Centre", _centre_saved),
+        ("centres.Centre", _centre_saved),
     ]
     for sender, receiver in receivers:
         for signal in (post_save, post_delete):
