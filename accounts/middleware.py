@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from centres.tenancy import remember_memberships
+from common.polling import is_background_poll
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN = "last_seen"
-BACKGROUND_POLL_HEADER = "X-Background-Poll"
 
 
 class SessionLifetimeMiddleware:
@@ -68,13 +68,3 @@ def start_session_clock(
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN] = now
     remember_memberships(request, user)
-
-
-def is_background_poll(request: HttpRequest) -> bool:
-    """A page checking on work by itself (a sample, a PDF, a certificate being made).
-
-    Polling elements send this header (`hx-headers` in their templates); such a request
-    does not count as activity, so a page left open does not keep the session alive.
-    A forged header can only make a session end sooner.
-    """
-    return request.headers.get(BACKGROUND_POLL_HEADER) == "true"

@@ -24,7 +24,7 @@ from django.utils.http import urlencode
 from common import scoping
 
 from .membership_cache import cached_membership
-from .models import Centre, Membership, ModeratorAllocation
+from .models import AccessGrant, Centre, Membership, ModeratorAllocation
 from .selectors import with_access
 
 if TYPE_CHECKING:
@@ -182,6 +182,10 @@ def grant_required(area: str) -> Callable[[ViewFunc], ViewFunc]:
         return wrapper
 
     return decorator
+
+
+# The IAMIS screens, and those that build on them (samples, uploads, reports).
+iamis_required = grant_required(AccessGrant.Area.IAMIS)
 
 
 def centre_admin_required(view: ViewFunc) -> ViewFunc:

@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
-from centres.models import AccessGrant
-from centres.tenancy import CentreRequest, grant_required
+from centres.tenancy import CentreRequest, iamis_required
 from common.numbers import whole_number_or_none
 from common.post_limits import allow_many_fields
 
@@ -26,8 +25,6 @@ from .marks import CellResult, SheetProgress
 from .models import Entry, Task, Unit
 from .rows import Row, build_row, row_after_save
 from .templatetags.marksheet import mark_row
-
-iamis_required = grant_required(AccessGrant.Area.IAMIS)
 
 
 @require_safe

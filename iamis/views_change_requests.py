@@ -20,12 +20,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from centres.tenancy import CentreRequest
+from centres.tenancy import CentreRequest, iamis_required
 
 from . import change_requests, selectors
 from .change_request_forms import CandidateLookupForm, ChangeRequestForm, initial_inputs
 from .models import Mark, Task, Unit
-from .views import iamis_required
 
 REQUESTS_PER_PAGE = 50
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
-from centres.tenancy import CentreRequest
+from centres.tenancy import CentreRequest, iamis_required
 
 from . import paste as paste_service
 from . import selectors
@@ -25,7 +25,6 @@ from .models import Entry, Mark, Task, Unit
 from .paste import Preview, encode_versions
 from .paste_forms import ConfirmPasteForm, PasteForm
 from .rows import build_row
-from .views import iamis_required
 
 TEMPLATE = "iamis/paste/paste.html"
 

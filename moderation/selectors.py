@@ -22,7 +22,9 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from centres.models import Centre, ModeratorAllocation
 from iamis.models import Entry, Mark, MarkChange, Unit
@@ -116,6 +118,29 @@ def report_visible_to_centre(
     return (
         report is not None and report.is_published and today >= unit.series.results_day
     )
+
+
+class NotYet(Exception):
+    """The centre asked for a moderator report before its series' results day."""
+
+    def __init__(self, unit: Unit) -> None:
+        super().__init__(unit.code)
+        self.unit = unit
+
+
+def centre_visible_report(
+    *, centre: Centre, unit: Unit, today: date | None = None
+) -> ModeratorReport:
+    """The published report once results day has come. Before that NotYet, so the
+    centre is told when (whether a report exists yet is not revealed); a 404 when
+    there is none to see."""
+    today = today or timezone.localdate()
+    report = report_for(centre=centre, unit=unit)
+    if today < unit.series.results_day:
+        raise NotYet(unit)
+    if report is None or not report_visible_to_centre(report, unit, today):
+        raise Http404
+    return report
 
 
 def visible_report_unit_ids(*, centre: Centre, today: date) -> set[int]:

@@ -17,13 +17,6 @@ allocation = [
     ),
     path("further-sample/", views.further_sample, name="further_sample"),
     path("report/", views.report_edit, name="report"),
-    path("report/pdf/", views.report_pdf, name="report_pdf"),
-    path("renders/<uuid:render_id>/", views.render_status, name="render"),
-    path(
-        "renders/<uuid:render_id>/download/",
-        views.render_download,
-        name="render_download",
-    ),
 ]
 
 urlpatterns = [

@@ -12,9 +12,4 @@ urlpatterns = [
         views_centre.centre_report,
         name="centre_report",
     ),
-    path(
-        "units/<uuid:unit_id>/moderator-report/pdf/",
-        views_centre.centre_report_pdf,
-        name="centre_report_pdf",
-    ),
 ]

@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_http_methods,
@@ -29,10 +28,6 @@ from centres.models import ModeratorAllocation
 from centres.tenancy import AuthenticatedRequest
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Mark
-from reports import responses as report_responses
-from reports import selectors as report_selectors
-from reports import services as report_services
-from reports.models import ReportRender
 from sampling import selectors as sampling_selectors
 from sampling import services as sampling_services
 from sampling.models import Sample, SampleMember
@@ -355,57 +350,3 @@ def report_edit(
             "args": _args(allocation),
         },
     )
-
-
-@require_POST
-@login_required
-def report_pdf(
-    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
-) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
-    if selectors.report_for(centre=allocation.centre, unit=allocation.unit) is None:
-        raise Http404
-    made = report_services.render_request(
-        centre=allocation.centre,
-        unit=allocation.unit,
-        kind=ReportRender.Kind.MODERATOR_REPORT,
-        acting_user=request.user,
-        language=get_language() or "en",
-    )
-    return redirect("moderation:render", *_args(allocation), made.public_id)
-
-
-def _render(
-    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
-) -> tuple[ModeratorAllocation, ReportRender]:
-    allocation = _allocation(request, centre_number, unit_id)
-    units = type(allocation.unit).objects.filter(pk=allocation.unit_id)
-    made = report_selectors.access_render(
-        centre=allocation.centre, units=units, render_id=render_id
-    )
-    return allocation, made
-
-
-@require_safe
-@login_required
-def render_status(
-    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
-) -> HttpResponse:
-    allocation, made = _render(request, centre_number, unit_id, render_id)
-    return report_responses.render_status(
-        request,
-        made,
-        download_url=reverse(
-            "moderation:render_download", args=[*_args(allocation), made.public_id]
-        ),
-        back_url=reverse("moderation:report", args=_args(allocation)),
-    )
-
-
-@require_safe
-@login_required
-def render_download(
-    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
-) -> HttpResponse:
-    made = _render(request, centre_number, unit_id, render_id)[1]
-    return report_responses.render_download(made)

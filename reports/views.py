@@ -1,10 +1,13 @@
-"""The centre's reports: VIEW / PRINT REPORTS, the Candidate Details Report preview, and
-its PDF made in the worker."""
+"""Reports and their PDFs: the centre's VIEW / PRINT REPORTS and Candidate Details
+Report preview, and every PDF made in the worker with its progress page and download:
+the candidate details report, and the moderator's report (for the moderator who wrote
+it, and for the centre from results day)."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 
-from centres.tenancy import CentreRequest
+from centres.models import ModeratorAllocation
+from centres.tenancy import AuthenticatedRequest, CentreRequest, iamis_required
 from iamis import selectors as iamis_selectors
-from iamis.views import iamis_required
 from moderation import selectors as moderation_selectors
+from moderation.views_centre import not_yet
 
 from . import documents, responses, selectors, services
 from .models import ReportRender
@@ -100,3 +104,96 @@ def render_status(request: CentreRequest, render_id: UUID) -> HttpResponse:
 @iamis_required
 def render_download(request: CentreRequest, render_id: UUID) -> HttpResponse:
     return responses.render_download(_member_render(request, render_id))
+
+
+# --- The moderator's report --------------------------------------------------------
+
+
+@require_POST
+@iamis_required
+def centre_moderator_report_pdf(request: CentreRequest, unit_id: UUID) -> HttpResponse:
+    unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
+    try:
+        moderation_selectors.centre_visible_report(centre=request.centre, unit=unit)
+    except moderation_selectors.NotYet:
+        return not_yet(request, unit)
+    made = services.render_request(
+        centre=request.centre,
+        unit=unit,
+        kind=ReportRender.Kind.MODERATOR_REPORT,
+        acting_user=request.user,
+        language=get_language() or "en",
+    )
+    return redirect("reports:render", render_id=made.public_id)
+
+
+def _allocation(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> ModeratorAllocation:
+    if not request.user.is_moderator:
+        raise Http404
+    return moderation_selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
+
+
+def _args(allocation: ModeratorAllocation) -> list[object]:
+    return [allocation.centre.number, allocation.unit.public_id]
+
+
+@require_POST
+@login_required
+def moderator_report_pdf(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> HttpResponse:
+    allocation = _allocation(request, centre_number, unit_id)
+    report = moderation_selectors.report_for(
+        centre=allocation.centre, unit=allocation.unit
+    )
+    if report is None:
+        raise Http404
+    made = services.render_request(
+        centre=allocation.centre,
+        unit=allocation.unit,
+        kind=ReportRender.Kind.MODERATOR_REPORT,
+        acting_user=request.user,
+        language=get_language() or "en",
+    )
+    return redirect("reports:moderator_render", *_args(allocation), made.public_id)
+
+
+def _moderator_render(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
+) -> tuple[ModeratorAllocation, ReportRender]:
+    allocation = _allocation(request, centre_number, unit_id)
+    units = type(allocation.unit).objects.filter(pk=allocation.unit_id)
+    made = selectors.access_render(
+        centre=allocation.centre, units=units, render_id=render_id
+    )
+    return allocation, made
+
+
+@require_safe
+@login_required
+def moderator_render_status(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
+) -> HttpResponse:
+    allocation, made = _moderator_render(request, centre_number, unit_id, render_id)
+    return responses.render_status(
+        request,
+        made,
+        download_url=reverse(
+            "reports:moderator_render_download",
+            args=[*_args(allocation), made.public_id],
+        ),
+        back_url=reverse("moderation:report", args=_args(allocation)),
+    )
+
+
+@require_safe
+@login_required
+def moderator_render_download(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
+) -> HttpResponse:
+    made = _moderator_render(request, centre_number, unit_id, render_id)[1]
+    return responses.render_download(made)

@@ -19,11 +19,10 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from accounts.middleware import is_background_poll
-from centres.tenancy import CentreRequest
+from centres.tenancy import CentreRequest, iamis_required
+from common.polling import is_background_poll
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Mark, Unit
-from iamis.views import iamis_required
 
 from . import selectors, services
 from .models import Sample, SampleMember

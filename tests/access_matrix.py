@@ -196,7 +196,7 @@ ROUTES: dict[str, Route] = {
     "uploads:file_delete": Route(P.IAMIS, get=200, post=302),
     # --- Reports --------------------------------------------------------------------
     "moderation_centre:centre_report": Route(P.IAMIS, get=200),
-    "moderation_centre:centre_report_pdf": Route(P.IAMIS, post=302),
+    "reports:centre_moderator_report_pdf": Route(P.IAMIS, post=302),
     "reports:index": Route(P.IAMIS, get=200),
     "reports:candidate_details": Route(P.IAMIS, get=200),
     "reports:pdf_request": Route(P.IAMIS, post=302),
@@ -211,9 +211,9 @@ ROUTES: dict[str, Route] = {
     "moderation:correction": Route(P.MODERATOR, get=200, post=400),
     "moderation:further_sample": Route(P.MODERATOR, post=302),
     "moderation:report": Route(P.MODERATOR, get=200, post=200),
-    "moderation:report_pdf": Route(P.MODERATOR, post=302),
-    "moderation:render": Route(P.MODERATOR, get=200),
-    "moderation:render_download": Route(P.MODERATOR, get=200),
+    "reports:moderator_report_pdf": Route(P.MODERATOR, post=302),
+    "reports:moderator_render": Route(P.MODERATOR, get=200),
+    "reports:moderator_render_download": Route(P.MODERATOR, get=200),
     # --- Training -------------------------------------------------------------------
     "training:assessments": Route(P.TRAINING, get=200),
     # Anyone signed in may read and accept the terms; an empty POST did not tick the box.
@@ -274,6 +274,7 @@ ADMIN_NO_ADD = frozenset(
         "moderation.moderatorreport",
         "reports.reportrender",
         "portal.retentionrun",
+        "outbox.message",
         "training.progress",
         "training.certificate",
         "audit.auditevent",

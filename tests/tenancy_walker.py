@@ -88,9 +88,15 @@ def _alice_training(w: Any) -> dict[str, Any]:
     return w._alice_training
 
 
-# Namespaces whose objects are reached through a moderator's allocation: the owner who
-# must not get 404 there is the moderator allocated to Alice's unit, not Alice.
+# Namespaces (and routes) whose objects are reached through a moderator's allocation:
+# the owner who must not get 404 there is the moderator allocated to Alice's unit, not
+# Alice. The moderator's report PDF is made and served by `reports`.
 MODERATOR_NAMESPACES = {"moderation"}
+MODERATOR_ROUTES = {
+    "reports:moderator_report_pdf",
+    "reports:moderator_render",
+    "reports:moderator_render_download",
+}
 
 
 def _alice_moderator(w: Any) -> Any:
@@ -333,6 +339,7 @@ def walk_as_foreign_member(world: Any, urlconf: str | None = None) -> WalkReport
                     owner = (
                         _alice_moderator(world)
                         if probe.namespace in MODERATOR_NAMESPACES
+                        or f"{probe.namespace}:{probe.name}" in MODERATOR_ROUTES
                         else world.alice
                     )
                     _force_login(alice, owner)

@@ -39,10 +39,9 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from centres.tenancy import CentreRequest
+from centres.tenancy import CentreRequest, iamis_required
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Unit
-from iamis.views import iamis_required
 
 from . import direct, downloads, request_body, selectors, services
 from .models import EvidenceFile, Kind, UploadSession

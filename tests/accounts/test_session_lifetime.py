@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.middleware import BACKGROUND_POLL_HEADER, LAST_SEEN, SIGNED_IN_AT
+from accounts.middleware import LAST_SEEN, SIGNED_IN_AT
+from common.polling import BACKGROUND_POLL_HEADER
 
 
 def _age_session(client, *, idle: int, since_sign_in: int) -> None:

@@ -10,9 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.middleware import BACKGROUND_POLL_HEADER, LAST_SEEN
+from accounts.middleware import LAST_SEEN
 from accounts.sessions import sessions_end_everywhere
 from audit.models import AuditEvent
+from common.polling import BACKGROUND_POLL_HEADER
 from tests.accounts.mfa_helpers import give_authenticator, next_code, sign_in
 from tests.factories import UserFactory
 

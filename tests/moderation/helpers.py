@@ -30,7 +30,7 @@ class Moderated:
 
     def url(self, name: str, *extra: object) -> str:
         return reverse(
-            f"moderation:{name}",
+            name if ":" in name else f"moderation:{name}",
             args=[self.centre.number, self.unit.public_id, *extra],
         )
 

@@ -74,7 +74,7 @@ def test_the_centre_is_refused_the_report_before_results_day(two_centres, alice_
     page = _centre_report(alice_client, moderated)
     index = alice_client.get(reverse("iamis:index")).content.decode()
     pdf = alice_client.post(
-        reverse("moderation_centre:centre_report_pdf", args=[moderated.unit.public_id])
+        reverse("reports:centre_moderator_report_pdf", args=[moderated.unit.public_id])
     )
 
     assert page.status_code == 403

@@ -150,7 +150,7 @@ def test_a_moderator_gets_404_for_every_page_of_a_sheet_not_allocated_to_them(
         ("post", moderated.url("further_sample")),
         ("get", moderated.url("report")),
         ("post", moderated.url("report")),
-        ("post", moderated.url("report_pdf")),
+        ("post", moderated.url("reports:moderator_report_pdf")),
     ]
 
     answers = {url: getattr(client, method)(url).status_code for method, url in pages}
