@@ -116,8 +116,8 @@ def big_sample_submit(state: Faults) -> int:
     """Submit the 3,000-candidate sheet in this process (its sample is queued on commit)."""
     from accounts.models import User
     from centres.models import Centre
-    from iamis.marks import marks_submit
     from iamis.models import Unit
+    from sampling.services import marks_submit
 
     submission = marks_submit(
         centre=Centre.objects.get(number=68999),

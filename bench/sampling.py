@@ -199,8 +199,8 @@ def copies_of_demo_unit(count: int) -> list[str]:
 def fill(centre: Centre, unit: Unit, teacher: User, seed: int) -> tuple[int, float]:
     """Enter every candidate's mark through `mark_save_cell`, as the marksheet does;
     about 2% absent. Returns (absent count, seconds per save)."""
-    from iamis.marks import mark_save_cell
     from iamis.models import Entry
+    from iamis.services.marks import mark_save_cell
 
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
     top = unit.tasks.get(number=1).max_mark
@@ -245,9 +245,9 @@ def submit_and_wait(code: str, seed: int) -> EndToEnd:
     """Fill the sheet, submit it, and poll until its sample is READY (5 ms apart)."""
     from accounts.models import User
     from centres.models import Centre
-    from iamis.marks import marks_submit
     from iamis.models import Unit
     from sampling.models import Sample, SampleMember
+    from sampling.services import marks_submit
 
     centre = Centre.objects.get(number=CENTRE)
     unit = Unit.objects.get(code=code)

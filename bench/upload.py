@@ -71,10 +71,10 @@ def prepare_sample() -> tuple[str, int, int, int]:
     size, entries)."""
     from accounts.models import User
     from centres.models import Centre
-    from iamis.marks import mark_save_cell, marks_submit
     from iamis.models import Entry, Unit
+    from iamis.services.marks import mark_save_cell
     from sampling.models import Sample, SampleMember
-    from sampling.services import sample_generate
+    from sampling.services import marks_submit, sample_generate
 
     centre = Centre.objects.get(number=CENTRE)
     unit = Unit.objects.get(code=UNIT)

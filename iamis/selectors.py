@@ -15,10 +15,8 @@ from uuid import UUID
 from django.db.models import (
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -28,9 +26,7 @@ from django.shortcuts import get_object_or_404
 
 from centres.models import Centre, ModeratorAllocation
 from common.aggregates import joined_text
-from common.numbers import whole_number_or_none
 
-from .marks import SheetProgress
 from .models import (
     Candidate,
     Entry,
@@ -40,6 +36,7 @@ from .models import (
     Task,
     Unit,
 )
+from .services.marks import SheetProgress
 
 if TYPE_CHECKING:
     from centres.models import Membership
@@ -206,70 +203,6 @@ def candidate_entries(
 SHOW_CHOICES = ("all", "unmarked", "marked", "samples")
 SORT_CHOICES = ("number", "name", "mark")
 ROWS_CHOICES = ("20", "50", "100", "all")
-
-
-def marksheet_rows(
-    *,
-    centre: Centre,
-    unit: Unit,
-    show: str = "all",
-    search: str = "",
-    sort: str = "number",
-    submitted: bool = True,
-) -> QuerySet[Entry]:
-    """The sheet's entries with their marks, filtered and sorted as the Options box asks.
-
-    One query whatever the size (the mark comes with a join); with `submitted` (some
-    marks of the sheet are submitted) two more read the sample and the clerical
-    corrections, and the rows say whether a change request amended them: none of that
-    exists before a submission, so a sheet being marked does without.
-    """
-    from moderation.models import ClericalCorrection
-    from sampling.models import SampleMember
-
-    rows = Entry.objects.filter(centre=centre, unit=unit).select_related(
-        "candidate", "mark"
-    )
-    if submitted:
-        in_sample = SampleMember.objects.filter(
-            sample__centre=centre, sample__unit=unit
-        )
-        corrections = ClericalCorrection.objects.filter(
-            centre=centre, unit=unit, is_current=True
-        )
-        changed_by_request = MarkChange.objects.filter(
-            mark=OuterRef("mark"), source=MarkChange.Source.CHANGE_REQUEST
-        )
-        rows = rows.annotate(
-            changed_by_request=Exists(changed_by_request)
-        ).prefetch_related(
-            Prefetch("sample_members", in_sample, to_attr="membership"),
-            Prefetch("clerical_corrections", corrections, to_attr="corrections"),
-        )
-    search = search.strip()
-    if search:
-        by_name = Q(candidate__surname__istartswith=search)
-        number = whole_number_or_none(search)
-        rows = rows.filter(
-            by_name if number is None else by_name | Q(candidate__number=number)
-        )
-    if show == "unmarked":
-        rows = rows.filter(Q(mark__isnull=True) | Q(mark__is_complete=False))
-    elif show == "marked":
-        rows = rows.filter(mark__is_complete=True)
-    elif show == "samples":
-        rows = rows.filter(sample_members__isnull=False).distinct()
-    if sort == "name":
-        return rows.order_by(
-            "candidate__surname", "candidate__forename", "candidate__number"
-        )
-    if sort == "mark":
-        if unit.is_outcome_unit:
-            return rows.order_by("mark__grade", "candidate__number")
-        return rows.order_by(
-            F("mark__total").desc(nulls_last=True), "candidate__number"
-        )
-    return rows.order_by("candidate__number")
 
 
 def rows_shown(progress: SheetProgress, *, show: str, search: str) -> int | None:

@@ -19,8 +19,8 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from centres.models import ModeratorAllocation
 from common.numbers import is_whole_number
-from iamis.change_requests import snapshot_of
 from iamis.models import Entry, Mark, MarkChange, Task
+from iamis.services.marks import snapshot_of
 from outbox.services import notify
 
 from .models import ClericalCorrection, ModeratorReport

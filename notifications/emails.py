@@ -489,8 +489,8 @@ def password_reset(*, reset_id: str, email: str, site: str) -> int:
 def change_request_receipt(*, change_request_id: int) -> int:
     """A mark change request reached the board: the person who made it and the exams
     officer (who answers for the centre's marks, as with the submission receipt)."""
-    from iamis.change_requests import value_display
     from iamis.models import MarkChangeRequest
+    from iamis.services.marks import value_display
 
     change = (
         MarkChangeRequest.objects.select_related(
@@ -529,8 +529,8 @@ def change_request_receipt(*, change_request_id: int) -> int:
 def change_request_decided(*, change_request_id: int, link: str) -> int:
     """The board approved or rejected a mark change request: the centre's results
     address (or its exams officer's) and the person who made the request."""
-    from iamis.change_requests import value_display
     from iamis.models import MarkChangeRequest
+    from iamis.services.marks import value_display
 
     change = (
         MarkChangeRequest.objects.select_related(

@@ -52,7 +52,7 @@ admin.site.site_header = "Internal Assessment Portal: board back office"
 urlpatterns = [
     path("", include("portal.urls")),
     path("accounts/", include("accounts.urls")),
-    path("iamis/", include("iamis.urls")),
+    path("iamis/", include("marksheets.urls")),
     path("iamis/", include("sampling.urls")),
     path("iamis/", include("uploads.urls")),
     path("iamis/", include("moderation.urls_centre")),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "uploads",
     "moderation",
     "reports",
+    "marksheets",
     "training",
     "guides",
     "audit",

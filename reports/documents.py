@@ -17,8 +17,8 @@ from datetime import date
 from django.db.models import Count, Exists, Max, OuterRef, Subquery, Sum
 
 from centres.models import Centre
-from iamis.change_requests import value_display
 from iamis.models import Entry, Unit
+from iamis.services.marks import value_display
 from moderation.models import ClericalCorrection, ModeratorReport
 from sampling.models import SampleMember
 

@@ -428,7 +428,7 @@ def test_random_work_at_two_centres_keeps_marks_and_centres_apart(db, media):
 def test_the_machine_sees_a_leak_when_one_is_planted(db, media, monkeypatch):
     """The leak check is not vacuous: a marksheet that also lists the other centre's
     candidates is caught."""
-    from iamis import selectors
+    from marksheets import selectors
 
     real = selectors.marksheet_rows
 

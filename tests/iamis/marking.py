@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from iamis.marks import mark_save_cell
 from iamis.models import Candidate, Entry, Mark, Unit
+from iamis.services.marks import mark_save_cell
 from tests.factories import TaskFactory, UnitFactory
 
 

@@ -15,13 +15,14 @@ from django.urls import reverse
 from accounts.models import User
 from audit.models import AuditEvent
 from centres.models import AccessGrant, Membership
-from iamis.change_requests import (
+from iamis.models import Entry, Mark, MarkChange, MarkChangeRequest, Unit
+from iamis.services.marks import mark_replace, mark_save_cell
+from marksheets.services.change_requests import (
     change_request_approve,
     change_request_create,
     change_request_reject,
 )
-from iamis.marks import mark_replace, mark_save_cell, marks_submit
-from iamis.models import Entry, Mark, MarkChange, MarkChangeRequest, Unit
+from sampling.services import marks_submit
 from tests.factories import (
     AccessGrantFactory,
     CandidateFactory,

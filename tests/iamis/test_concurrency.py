@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from iamis.marks import marks_submit
 from iamis.models import Mark, Submission
+from sampling.services import marks_submit
 from tests.factories import CandidateFactory, EntryFactory
 
 from .marking import fill
@@ -98,7 +98,7 @@ def test_a_save_racing_a_submit_never_leaves_a_half_locked_sheet(two_centres):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_first_saves_of_one_candidate_at_once_never_crash(two_centres):
-    from iamis.marks import mark_save_cell
+    from iamis.services.marks import mark_save_cell
 
     entry = two_centres.alice_candidate.entries.get(unit=two_centres.alice_unit)
 
@@ -125,7 +125,7 @@ def test_two_first_saves_of_one_candidate_at_once_never_crash(two_centres):
 def test_a_retry_racing_its_own_first_save_is_answered_saved_not_conflict(
     two_centres,
 ):
-    from iamis.marks import mark_save_cell
+    from iamis.services.marks import mark_save_cell
 
     unit = two_centres.alice_unit
     entries = [

@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centres.models import AccessGrant, Membership
-from iamis.dashboard import Stage, dashboard_rows
-from iamis.marks import marks_submit
 from iamis.models import Unit
-from sampling.services import sample_generate
+from marksheets.selectors import Stage, dashboard_rows
+from sampling.services import marks_submit, sample_generate
 from tests.factories import (
     AccessGrantFactory,
     CandidateFactory,

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from iamis.models import Candidate, Entry
-from iamis.services import entries_import_file
+from iamis.services.entries import entries_import_file
 from tests.factories import (
     CandidateFactory,
     CentreFactory,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from iamis.marks import mark_save_cell, marks_submit
 from iamis.models import Mark, MarkChange
+from iamis.services.marks import mark_save_cell
+from sampling.services import marks_submit
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 
 from .marking import fill

@@ -475,7 +475,7 @@ def test_a_submitted_sheet_shows_no_entry_controls_or_reminders(
     unit, entries = sheet
     for entry in entries:
         fill(entry, "20")
-    from iamis.marks import marks_submit
+    from sampling.services import marks_submit
 
     marks_submit(
         centre=two_centres.alice_centre, unit=unit, acting_user=two_centres.alice
@@ -538,7 +538,7 @@ def test_other_forms_keep_djangos_field_limit(alice_client, two_centres):
 @pytest.fixture
 def submitted_sheet(sheet, two_centres):
     """The three-candidate sheet, every mark submitted; its sample row exists (pending)."""
-    from iamis.marks import marks_submit
+    from sampling.services import marks_submit
 
     unit, entries = sheet
     for entry in entries:
@@ -710,7 +710,8 @@ def test_the_pages_count_the_rows_each_option_shows(
     """The page count comes from the sheet's progress where that already knows it:
     it must be the number of rows the options give, however the marks stand."""
     from iamis.models import Entry
-    from iamis.selectors import marksheet_rows, rows_shown, sheet_progress
+    from iamis.selectors import rows_shown, sheet_progress
+    from marksheets.selectors import marksheet_rows
 
     unit = bulk_sheet(two_centres.alice_centre, candidates=45, first=3100)
     entries = list(Entry.objects.filter(unit=unit).order_by("candidate__number"))

@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from centres.models import AccessGrant
-from iamis import marks
 from iamis.models import Entry, Mark, MarkChange, Unit
-from iamis.paste import paste_apply, paste_preview
-from iamis.selectors import marksheet_rows
+from iamis.services import marks
+from iamis.services.paste import paste_apply, paste_preview
+from marksheets.selectors import marksheet_rows
+from sampling.services import marks_submit
 from tests.factories import (
     AccessGrantFactory,
     CandidateFactory,
@@ -257,7 +258,7 @@ def test_a_candidate_pasted_twice_is_refused_on_both_lines(
 def test_submitted_marks_are_refused(alice_client, two_centres):
     unit = two_centres.alice_unit
     _save(two_centres, unit, 1001, "20")
-    marks.marks_submit(
+    marks_submit(
         centre=two_centres.alice_centre, unit=unit, acting_user=two_centres.alice
     )
     _enter(two_centres, unit, 1002)  # a late entry, still to be marked
@@ -509,7 +510,7 @@ def test_csv_export_shows_grades_initials_and_submission(alice_client, two_centr
     EntryFactory(candidate=two_centres.alice_candidate, unit=unit)
     _save(two_centres, unit, 1001, "Merit", field="grade")
     _save(two_centres, unit, 1001, "jd", field="initials")
-    marks.marks_submit(
+    marks_submit(
         centre=two_centres.alice_centre, unit=unit, acting_user=two_centres.alice
     )
 
@@ -646,7 +647,7 @@ def test_the_marksheet_offers_no_paste_once_every_mark_is_submitted(
 ):
     unit = two_centres.alice_unit
     _save(two_centres, unit, 1001, "20")
-    marks.marks_submit(
+    marks_submit(
         centre=two_centres.alice_centre, unit=unit, acting_user=two_centres.alice
     )
 

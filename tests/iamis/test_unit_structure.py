@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from iamis import services
-from iamis.marks import marks_submit
 from iamis.models import Task, Unit
+from iamis.services import entries as services
+from sampling.services import marks_submit
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 from tests.iamis.marking import fill
 from tests.sampling.sheets import worked_sheet

@@ -10,9 +10,9 @@ from django.core import mail
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from iamis.marks import marks_submit
 from iamis.models import Mark, MarkChange
 from moderation.models import ClericalCorrection
+from sampling.services import marks_submit
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 from tests.iamis.marking import NOT_MARKS, fill
 
@@ -206,8 +206,8 @@ def test_a_total_alone_cannot_be_corrected_on_a_two_task_unit(two_centres):
 
 
 def test_an_approved_mark_change_ends_the_correction_in_force(two_centres):
-    from iamis.change_requests import change_request_approve
     from iamis.models import MarkChangeRequest
+    from marksheets.services.change_requests import change_request_approve
 
     moderated = moderated_sheet(two_centres)
     _correct(moderated, **{"task-1": "31"})

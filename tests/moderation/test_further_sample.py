@@ -10,8 +10,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from centres.models import ModeratorAllocation
-from iamis.marks import marks_submit
 from sampling.models import SampleMember
+from sampling.services import marks_submit
 from tests.factories import CandidateFactory, EntryFactory, UnitFactory
 from tests.iamis.marking import NOT_MARKS, fill
 

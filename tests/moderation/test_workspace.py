@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from centres.models import ModeratorAllocation
-from iamis.marks import marks_submit
-from sampling.services import sample_add, sample_generate
+from sampling.services import marks_submit, sample_add, sample_generate
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 from tests.iamis.marking import fill
 from tests.uploads.helpers import sampled_number

@@ -11,12 +11,11 @@ from django.utils import timezone
 
 from accounts.invites import invite_resend, invite_send
 from centres.models import AccessGrant, Membership
-from iamis.marks import marks_submit
 from moderation.services import correction_make, report_save
 from notifications import tasks
 from notifications.models import SentNotification
 from portal.celery import app
-from sampling.services import sample_generate, sample_request_further
+from sampling.services import marks_submit, sample_generate, sample_request_further
 from tests.factories import AccessGrantFactory, MembershipFactory, UserFactory
 from tests.iamis.marking import fill
 from tests.moderation.helpers import moderated_sheet

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centres.models import AccessGrant, Membership
-from iamis.marks import marks_submit
 from notifications import emails
+from sampling.services import marks_submit
 from tests.factories import (
     AccessGrantFactory,
     CandidateFactory,

@@ -11,14 +11,14 @@ from django.core import mail
 from django.urls import reverse
 
 from centres.models import AccessGrant, Membership
-from iamis.change_requests import change_request_create
-from iamis.marks import marks_submit
+from marksheets.services.change_requests import change_request_create
 from portal.models import ExamsOfficerChange
 from portal.services import (
     PUBLIC_RECEIPTS_PER_ADDRESS,
     exams_officer_change_confirm,
     exams_officer_change_request,
 )
+from sampling.services import marks_submit
 from tests.conftest import make_member
 from tests.factories import AccessGrantFactory, MembershipFactory, UserFactory
 from tests.portal.test_exams_officer_change import public_change_form

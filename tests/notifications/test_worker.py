@@ -9,9 +9,9 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
-from iamis.marks import marks_submit
 from notifications.models import SentNotification
 from portal.celery import app
+from sampling.services import marks_submit
 from tests.sampling.sheets import worked_sheet
 
 

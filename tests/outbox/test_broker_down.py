@@ -15,7 +15,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from iamis.change_requests import change_request_reject
+from marksheets.services.change_requests import change_request_reject
 from notifications.models import SentNotification
 from outbox.models import Message
 from outbox.tasks import sweep

@@ -21,8 +21,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import audit_record
 from common import db_rules
-from iamis.marks import mark_replace
 from iamis.models import Mark, MarkChange, Submission, Task, Unit
+from iamis.services.marks import mark_replace
 from sampling.models import Sample
 from tests.factories import (
     CandidateFactory,

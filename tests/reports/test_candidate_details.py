@@ -213,8 +213,8 @@ def test_any_change_to_what_the_report_shows_makes_a_new_pdf(two_centres, alice_
     locations = [alice_client.post(url)["Location"]]
 
     # A mark change approved by the board (the mark is replaced, still locked).
-    from iamis.marks import mark_replace
     from iamis.models import Mark
+    from iamis.services.marks import mark_replace
 
     mark = Mark.objects.get(entry=moderated.entry(2005))
     mark_replace(

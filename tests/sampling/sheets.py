@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from iamis.marks import marks_submit
 from iamis.models import Entry
 from sampling.models import Sample
-from sampling.services import sample_generate
+from sampling.services import marks_submit, sample_generate
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 from tests.iamis.marking import fill
 

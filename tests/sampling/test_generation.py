@@ -9,12 +9,11 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from iamis.marks import marks_submit
 from iamis.models import Mark
 from portal.celery import app
 from sampling import algorithm
 from sampling.models import Sample, SampleMember
-from sampling.services import candidate_marks, rules_for, sample_generate
+from sampling.services import candidate_marks, marks_submit, rules_for, sample_generate
 from sampling.tasks import generate_sample, requeue_pending_samples
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 from tests.iamis.marking import fill

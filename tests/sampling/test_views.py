@@ -8,9 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from iamis.marks import marks_submit
 from sampling.models import SampleMember
-from sampling.services import sample_generate
+from sampling.services import marks_submit, sample_generate
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 from tests.iamis.marking import fill
 

@@ -26,8 +26,7 @@ def test_the_lock_task_locks_exactly_the_files_past_their_cutoff_and_is_safe_twi
         submitted_at=timezone.now() - timedelta(days=15)
     )
     # A second sheet at the same centre, submitted yesterday: not yet due.
-    from iamis.marks import marks_submit
-    from sampling.services import sample_generate
+    from sampling.services import marks_submit, sample_generate
 
     unit = worked_sheet(two_centres, offset=3000)
     unit.evidence = "e_submission"

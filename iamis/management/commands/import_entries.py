@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from common import scoping
 from iamis.models import Series
-from iamis.services import entries_import_file
+from iamis.services.entries import entries_import_file
 
 
 class Command(BaseCommand):

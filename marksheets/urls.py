@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_change_requests, views_paste
+from .views import change_requests as views_change_requests
+from .views import paste as views_paste
+from .views import sheets as views
 
+# The URL names stay in the "iamis" namespace: these are the IAMIS screens.
 app_name = "iamis"
 
 urlpatterns = [

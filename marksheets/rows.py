@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from .marks import CellResult
-from .models import Candidate, Entry, Mark, Task, Unit
+from iamis.models import Candidate, Entry, Mark, Task, Unit
+from iamis.services.marks import CellResult
 
 if TYPE_CHECKING:
     from moderation.models import ClericalCorrection

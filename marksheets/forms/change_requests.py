@@ -17,9 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from centres.models import CENTRE_NUMBER_MAX
 from common.numbers import WholeNumberField
-
-from .marks import ABSENT_GRADE, parse_cell
-from .models import CANDIDATE_NUMBER_MAX, Mark, Task, Unit
+from iamis.models import CANDIDATE_NUMBER_MAX, Mark, Task, Unit
+from iamis.services.marks import ABSENT_GRADE, parse_cell
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -1,6 +1,6 @@
 """Centre Mark Change Request: the centre's form, its list of requests and one request.
 
-After submission a mark changes only through the board (see iamis.change_requests). The form
+After submission a mark changes only through the board (see marksheets.services.change_requests). The form
 works without JavaScript: `?candidate=NNNN` (a plain GET form) shows the submitted mark and
 fills the requested-mark inputs with it; the POST sends the request.
 """
@@ -21,10 +21,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from centres.tenancy import CentreRequest, iamis_required
+from iamis import selectors
+from iamis.models import Mark, Task, Unit
+from iamis.services import marks as mark_values
 
-from . import change_requests, selectors
-from .change_request_forms import CandidateLookupForm, ChangeRequestForm, initial_inputs
-from .models import Mark, Task, Unit
+from ..forms.change_requests import (
+    CandidateLookupForm,
+    ChangeRequestForm,
+    initial_inputs,
+)
+from ..services import change_requests
 
 REQUESTS_PER_PAGE = 50
 
@@ -51,8 +57,8 @@ def _value_rows(
         rows = [
             ValueRow(
                 f"{task.name} (Max:{task.max_mark})",
-                change_requests.task_display(current, task),
-                change_requests.task_display(other, task) if other else "",
+                mark_values.task_display(current, task),
+                mark_values.task_display(other, task) if other else "",
             )
             for task in tasks
         ]
@@ -166,7 +172,7 @@ def change_request_new(request: CentreRequest, unit_id: UUID) -> HttpResponse:
                         },
                     )
     current_rows = (
-        _value_rows(unit, tasks, change_requests.snapshot_of(mark)) if mark else []
+        _value_rows(unit, tasks, mark_values.snapshot_of(mark)) if mark else []
     )
     return render(
         request,
@@ -190,8 +196,8 @@ def change_request_list(request: CentreRequest) -> HttpResponse:
     rows = [
         (
             change,
-            change_requests.value_display(change.current),
-            change_requests.value_display(change.requested),
+            mark_values.value_display(change.current),
+            mark_values.value_display(change.requested),
         )
         for change in page
     ]

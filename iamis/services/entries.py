@@ -20,7 +20,7 @@ from centres.models import CENTRE_NUMBER_MAX, Centre
 from common import scoping
 from common.numbers import is_whole_number
 
-from .models import CANDIDATE_NUMBER_MAX, Candidate, Entry, Mark, Series, Task, Unit
+from ..models import CANDIDATE_NUMBER_MAX, Candidate, Entry, Mark, Series, Task, Unit
 
 if TYPE_CHECKING:
     from accounts.models import User

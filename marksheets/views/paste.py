@@ -18,13 +18,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from centres.tenancy import CentreRequest, iamis_required
+from iamis import selectors
+from iamis.models import Entry, Mark, Task, Unit
+from iamis.services import paste as paste_service
+from iamis.services.paste import Preview, encode_versions
 
-from . import paste as paste_service
-from . import selectors
-from .models import Entry, Mark, Task, Unit
-from .paste import Preview, encode_versions
-from .paste_forms import ConfirmPasteForm, PasteForm
-from .rows import build_row
+from .. import selectors as sheet_selectors
+from ..forms.paste import ConfirmPasteForm, PasteForm
+from ..rows import build_row
 
 TEMPLATE = "iamis/paste/paste.html"
 
@@ -41,7 +42,7 @@ def _read_paste(
     # The whole sheet (not the marksheet's current filter), in the order chosen: a single
     # column applies to it line by line. The unit comes along for the saves.
     entries = list(
-        selectors.marksheet_rows(
+        sheet_selectors.marksheet_rows(
             centre=request.centre, unit=unit, sort=order
         ).select_related("unit")
     )
@@ -228,7 +229,7 @@ def export_csv(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     """The whole sheet in candidate number order, streamed: one query for the rows."""
     unit = selectors.access_unit(membership=request.membership, unit_id=unit_id)
     tasks = list(unit.tasks.all())
-    entries = selectors.marksheet_rows(centre=request.centre, unit=unit).iterator(
+    entries = sheet_selectors.marksheet_rows(centre=request.centre, unit=unit).iterator(
         chunk_size=500
     )
     code = re.sub(r"[^A-Za-z0-9_-]", "", unit.code.replace("/", "-"))

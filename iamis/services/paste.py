@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from centres.models import Centre
 
+from ..models import Entry, MarkChange, Task, Unit
 from .marks import (
     ABSENT_GRADE,
     ABSENT_INPUTS,
@@ -49,7 +50,6 @@ from .marks import (
     mark_save_cell,
     parse_cell,
 )
-from .models import Entry, MarkChange, Task, Unit
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -1,4 +1,8 @@
-"""The exams officer's dashboard: where every sheet of the open series stands.
+"""What IAMIS's screens read beyond the marks themselves: the dashboard (where every
+sheet stands, sample and files included) and a marksheet's rows after submission (with
+the sample and the clerical corrections).
+
+The dashboard: where every sheet of the open series stands.
 
 A series is open until its results day has passed. Exams officers and Admin accounts see
 every unit of the centre in the open series; a teacher (a User account with IAMIS access)
@@ -29,12 +33,17 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from .marks import SheetProgress
-from .models import MarkChange, Marksheet, Unit
-from .selectors import count_of, sheet_entries_of, units_for_member
+from centres.models import Centre
+from common.numbers import whole_number_or_none
+from iamis.models import Entry, MarkChange, Marksheet, Unit
+from iamis.selectors import count_of, sheet_entries_of, units_for_member
+from iamis.services.marks import SheetProgress
+from moderation.models import ClericalCorrection
+from sampling.models import Sample, SampleMember
+from uploads.models import EvidenceFile, Kind, ScanStatus
 
 if TYPE_CHECKING:
     from centres.models import Membership
@@ -144,8 +153,6 @@ def dashboard_rows(
     *, membership: Membership, today: date, show: str = "mine"
 ) -> list[DashboardRow]:
     """The member's sheets in the open series, most urgent first (one query)."""
-    from sampling.models import Sample, SampleMember
-    from uploads.models import EvidenceFile, Kind, ScanStatus
 
     centre = membership.centre
     units = units_for_member(membership=membership).filter(
@@ -222,3 +229,64 @@ def _row(unit: Unit, today: date) -> DashboardRow:
         group_files=unit.has_group_files,  # type: ignore[attr-defined]
         days_left=None if deadline is None else (deadline - today).days,
     )
+
+
+def marksheet_rows(
+    *,
+    centre: Centre,
+    unit: Unit,
+    show: str = "all",
+    search: str = "",
+    sort: str = "number",
+    submitted: bool = True,
+) -> QuerySet[Entry]:
+    """The sheet's entries with their marks, filtered and sorted as the Options box asks.
+
+    One query whatever the size (the mark comes with a join); with `submitted` (some
+    marks of the sheet are submitted) two more read the sample and the clerical
+    corrections, and the rows say whether a change request amended them: none of that
+    exists before a submission, so a sheet being marked does without.
+    """
+    rows = Entry.objects.filter(centre=centre, unit=unit).select_related(
+        "candidate", "mark"
+    )
+    if submitted:
+        in_sample = SampleMember.objects.filter(
+            sample__centre=centre, sample__unit=unit
+        )
+        corrections = ClericalCorrection.objects.filter(
+            centre=centre, unit=unit, is_current=True
+        )
+        changed_by_request = MarkChange.objects.filter(
+            mark=OuterRef("mark"), source=MarkChange.Source.CHANGE_REQUEST
+        )
+        rows = rows.annotate(
+            changed_by_request=Exists(changed_by_request)
+        ).prefetch_related(
+            Prefetch("sample_members", in_sample, to_attr="membership"),
+            Prefetch("clerical_corrections", corrections, to_attr="corrections"),
+        )
+    search = search.strip()
+    if search:
+        by_name = Q(candidate__surname__istartswith=search)
+        number = whole_number_or_none(search)
+        rows = rows.filter(
+            by_name if number is None else by_name | Q(candidate__number=number)
+        )
+    if show == "unmarked":
+        rows = rows.filter(Q(mark__isnull=True) | Q(mark__is_complete=False))
+    elif show == "marked":
+        rows = rows.filter(mark__is_complete=True)
+    elif show == "samples":
+        rows = rows.filter(sample_members__isnull=False).distinct()
+    if sort == "name":
+        return rows.order_by(
+            "candidate__surname", "candidate__forename", "candidate__number"
+        )
+    if sort == "mark":
+        if unit.is_outcome_unit:
+            return rows.order_by("mark__grade", "candidate__number")
+        return rows.order_by(
+            F("mark__total").desc(nulls_last=True), "candidate__number"
+        )
+    return rows.order_by("candidate__number")

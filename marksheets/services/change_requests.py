@@ -4,7 +4,7 @@ The guides: "Once marks have been submitted via IAMIS they cannot be amended by 
 it is noticed that an incorrect mark has been submitted, centres must complete and submit the
 request form" (Centre Mark Change Request / Cais am Newid Marciau Canolfan). Board staff
 approve or reject the request in the back office; an approved change replaces the mark through
-`iamis.marks.mark_replace`, so the mark stays locked and `MarkChange` keeps the old and the new
+`iamis.services.marks.mark_replace`, so the mark stays locked and `MarkChange` keeps the old and the new
 value. The person who asked and the exams officer get a receipt when the request is made
 (notifications.emails.change_request_receipt); the centre (post-results address, else the
 exams officer) and the person who asked are e-mailed the decision.
@@ -33,10 +33,15 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from centres.models import CENTRE_NUMBER_MAX, Centre
 from common.urls import absolute_url
+from iamis.models import Entry, Mark, MarkChange, MarkChangeRequest, Task, Unit
+from iamis.services.marks import (
+    mark_replace,
+    parse_cell,
+    same_value,
+    snapshot_of,
+    value_display,
+)
 from outbox.services import notify
-
-from .marks import mark_replace, parse_cell
-from .models import Entry, Mark, MarkChange, MarkChangeRequest, Task, Unit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -47,48 +52,6 @@ MARKED, ABSENT, CARRY_FORWARD = (
     Mark.Status.ABSENT,
     Mark.Status.CARRY_FORWARD,
 )
-
-
-# --- Reading snapshots ---------------------------------------------------------------------
-
-
-def snapshot_of(mark: Mark) -> dict[str, Any]:
-    return {
-        "status": mark.status,
-        "task_marks": dict(mark.task_marks),
-        "grade": mark.grade,
-        "total": mark.total,
-        "initials": mark.initials,
-    }
-
-
-def value_display(value: Mapping[str, Any]) -> str:
-    """A snapshot as the marksheet shows it: the total, the grade, A or CF."""
-    status = value.get("status") or MARKED
-    if status == ABSENT:
-        return "A"
-    if status == CARRY_FORWARD:
-        return "CF"
-    if value.get("grade"):
-        return str(value["grade"])
-    total = value.get("total")
-    return "" if total is None else str(total)
-
-
-def task_display(value: Mapping[str, Any], task: Task) -> str:
-    status = value.get("status") or MARKED
-    if status != MARKED:
-        return value_display(value)
-    mark = (value.get("task_marks") or {}).get(str(task.number))
-    return "" if mark is None else str(mark)
-
-
-def _same_value(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    def key(value: Mapping[str, Any]) -> tuple[str, dict[str, int], str]:
-        marks = {str(k): int(v) for k, v in (value.get("task_marks") or {}).items()}
-        return (value.get("status") or MARKED, marks, value.get("grade") or "")
-
-    return key(a) == key(b)
 
 
 # --- Checking a request --------------------------------------------------------------------
@@ -302,7 +265,7 @@ def change_request_create(
         except ValidationError as error:
             errors = {**error.message_dict, **errors}
         else:
-            if _same_value(clean, current):
+            if same_value(clean, current):
                 errors.setdefault("__all__", []).append(
                     _(
                         "The requested mark is the same as the submitted mark "
@@ -407,7 +370,7 @@ def change_request_approve(
                 _("The candidate's mark is not a submitted mark; nothing was changed.")
             )
         before = snapshot_of(mark)
-        if not _same_value(before, locked.current):
+        if not same_value(before, locked.current):
             raise ValidationError(
                 _(
                     "The mark has changed since the request was made (it is now "

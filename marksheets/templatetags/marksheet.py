@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from iamis.models import Unit
-from iamis.rows import Cell, Row
+from marksheets.rows import Cell, Row
 
 register = template.Library()
 

@@ -1,3 +1,6 @@
+"""IAMIS's main screens: the dashboard, the marksheet with its inline saves and
+no-JavaScript form, submitting, a candidate's entries and a sheet's history."""
+
 from __future__ import annotations
 
 from itertools import groupby
@@ -18,13 +21,16 @@ from django.views.decorators.http import require_http_methods, require_safe
 from centres.tenancy import CentreRequest, iamis_required
 from common.numbers import whole_number_or_none
 from common.post_limits import allow_many_fields
+from iamis import selectors
+from iamis.models import Entry, Task, Unit
+from iamis.services import marks
+from iamis.services.marks import CellResult, SheetProgress
+from moderation.selectors import current_corrections, visible_report_unit_ids
+from sampling import services as sampling_services
 
-from . import dashboard as sheets_dashboard
-from . import marks, selectors
-from .marks import CellResult, SheetProgress
-from .models import Entry, Task, Unit
-from .rows import Row, build_row, row_after_save
-from .templatetags.marksheet import mark_row
+from .. import selectors as sheet_selectors
+from ..rows import Row, build_row, row_after_save
+from ..templatetags.marksheet import mark_row
 
 
 @require_safe
@@ -41,8 +47,6 @@ def index(request: CentreRequest) -> HttpResponse:
         (series, list(group))
         for series, group in groupby(units, key=lambda u: u.series)
     ]
-    from moderation.selectors import visible_report_unit_ids
-
     report_unit_ids = visible_report_unit_ids(
         centre=request.centre, today=timezone.localdate()
     )
@@ -58,9 +62,9 @@ def index(request: CentreRequest) -> HttpResponse:
 def dashboard(request: CentreRequest) -> HttpResponse:
     """Every sheet of the open series and where it stands, most urgent first."""
     show = request.GET.get("show", "mine")
-    show = show if show in sheets_dashboard.SHOW_CHOICES else "mine"
+    show = show if show in sheet_selectors.SHOW_CHOICES else "mine"
     today = timezone.localdate()
-    rows = sheets_dashboard.dashboard_rows(
+    rows = sheet_selectors.dashboard_rows(
         membership=request.membership, today=today, show=show
     )
     return render(
@@ -94,7 +98,7 @@ def _sheet_context(
     options = _options(request)
     tasks = selectors.unit_tasks(unit)
     progress = selectors.sheet_progress(centre=request.centre, unit=unit)
-    entries = selectors.marksheet_rows(
+    entries = sheet_selectors.marksheet_rows(
         centre=request.centre,
         unit=unit,
         show=options["show"],
@@ -133,8 +137,6 @@ def _sheet_context(
 
 
 def _report_visible(request: CentreRequest, unit: Unit) -> bool:
-    from moderation.selectors import visible_report_unit_ids
-
     today = timezone.localdate()
     return unit.pk in visible_report_unit_ids(centre=request.centre, today=today)
 
@@ -384,7 +386,7 @@ def submit(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            submission = marks.marks_submit(
+            submission = sampling_services.marks_submit(
                 centre=request.centre,
                 unit=unit,
                 acting_user=request.user,
@@ -438,7 +440,7 @@ def moderator_details(request: CentreRequest, unit_id: UUID) -> HttpResponse:
 def print_marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     unit = selectors.access_unit(membership=request.membership, unit_id=unit_id)
     tasks = list(unit.tasks.all())
-    entries = selectors.marksheet_rows(centre=request.centre, unit=unit)
+    entries = sheet_selectors.marksheet_rows(centre=request.centre, unit=unit)
     rows = [build_row(entry, unit, tasks) for entry in entries]
     return render(
         request,
@@ -461,8 +463,6 @@ def candidate_detail(request: CentreRequest, candidate_no: int) -> HttpResponse:
     entries = list(
         selectors.candidate_entries(membership=request.membership, candidate=candidate)
     )
-    from moderation.selectors import current_corrections
-
     corrections = current_corrections(centre=request.centre, entries=entries)
     history = selectors.mark_history(centre=request.centre, entries=entries)
     return render(

@@ -1,12 +1,12 @@
 """Forms for pasting marks from a spreadsheet. They validate and normalise only; reading
-the paste against the sheet is `iamis.paste`."""
+the paste against the sheet is `iamis.services.paste`."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .paste import MAX_CHARS, decode_versions
+from iamis.services.paste import MAX_CHARS, decode_versions
 
 ORDER_CHOICES = [
     ("number", _("Candidate No")),
