@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
 
 from centres.tenancy import remember_memberships
 from common.polling import is_background_poll
@@ -49,9 +50,9 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 query = urlencode({"reason": reason, "next": request.get_full_path()})
                 if request.headers.get("HX-Request"):
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = f"{reverse('accounts:sign_in')}?{query}"
-                    return response
+                    return HttpResponseClientRedirect(
+                        f"{reverse('accounts:sign_in')}?{query}"
+                    )
                 return redirect(f"{reverse('accounts:sign_in')}?{query}")
             stale = now - session.get(LAST_SEEN, 0) >= settings.SESSION_TOUCH_SECONDS
             if stale and not is_background_poll(request):

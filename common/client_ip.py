@@ -1,6 +1,6 @@
 """The address a request came from, for lockouts, rate limits and audit rows.
 
-Behind the load balancer (README, Deploying) REMOTE_ADDR is the balancer's own address, so
+Behind the load balancer (docs/operations.md, Deploying) REMOTE_ADDR is the balancer's own address, so
 everything keyed on it would treat every school as one client. Each trusted proxy appends
 the address it received the request from to X-Forwarded-For; with TRUSTED_PROXY_COUNT
 proxies in front of the app, the client is the entry that many places from the right.

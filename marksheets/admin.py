@@ -7,15 +7,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
+from common.admin_actions import decide_each
 from iamis.models import MarkChangeRequest
 from iamis.services.marks import value_display
 
@@ -182,26 +182,18 @@ class MarkChangeRequestAdmin(admin.ModelAdmin):
                 "Give the centre the reason for rejecting the request."
             )
         if form.is_bound and form.is_valid():
-            decided = 0
-            for change in changes:
-                try:
-                    decide(
-                        change_request=change,
-                        acting_user=request.user,
-                        note=form.cleaned_data["note"],
-                        request=request,
-                    )
-                except ValidationError as error:
-                    for message in error.messages:
-                        messages.error(
-                            request,
-                            _("%(change)s: %(message)s")
-                            % {"change": change, "message": message},
-                        )
-                else:
-                    decided += 1
-            if decided:
-                messages.success(request, done % {"count": decided})
+            note = form.cleaned_data["note"]
+            decide_each(
+                request,
+                changes,
+                lambda change: decide(
+                    change_request=change,
+                    acting_user=request.user,
+                    note=note,
+                    request=request,
+                ),
+                done,
+            )
             return None
         if not form.is_bound and len(changes) == 1:
             form.initial["note"] = changes[0].board_note

@@ -26,6 +26,7 @@ from django.views.decorators.http import (
 
 from centres.models import ModeratorAllocation
 from centres.tenancy import AuthenticatedRequest
+from common.service_errors import service_message
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Mark
 from sampling import selectors as sampling_selectors
@@ -217,7 +218,7 @@ def correction(
                 request=request,
             )
         except ValidationError as exc:
-            error = exc.messages[0]
+            error = service_message(exc)
         else:
             messages.success(
                 request,
@@ -295,7 +296,7 @@ def further_sample(
             request=request,
         )
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+        messages.error(request, service_message(exc))
         return redirect(back)
     if added:
         messages.success(
@@ -329,7 +330,7 @@ def report_edit(
                 request=request,
             )
         except ValidationError as exc:
-            error = exc.messages[0]
+            error = service_message(exc)
         else:
             messages.success(
                 request,

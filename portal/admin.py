@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
+
+from common.admin_actions import decide_each
 
 from . import services
 from .models import ExamsOfficerChange, RetentionRun
@@ -22,30 +22,19 @@ from .models import ExamsOfficerChange, RetentionRun
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
-Decide = Callable[..., object]
-
 
 def _decide_each(
     request: HttpRequest,
     queryset: QuerySet[ExamsOfficerChange],
-    decide: Decide,
+    decide: Callable[..., object],
     done: StrPromise,
 ) -> None:
-    decided = 0
-    for change in queryset.select_related("centre"):
-        try:
-            decide(change=change, acting_user=request.user, request=request)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(
-                    request,
-                    _("%(change)s: %(message)s")
-                    % {"change": change, "message": message},
-                )
-        else:
-            decided += 1
-    if decided:
-        messages.success(request, done % {"count": decided})
+    decide_each(
+        request,
+        queryset.select_related("centre"),
+        lambda change: decide(change=change, acting_user=request.user, request=request),
+        done,
+    )
 
 
 @admin.register(ExamsOfficerChange)

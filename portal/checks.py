@@ -98,7 +98,7 @@ def check_no_published_secrets(
             checks.Error(
                 "MFA_ENCRYPTION_KEY is not set: authenticator secrets are sealed "
                 "with DJANGO_SECRET_KEY, so changing that key locks everyone out.",
-                hint="Set MFA_ENCRYPTION_KEY (see README, Settings).",
+                hint="Set MFA_ENCRYPTION_KEY (see docs/operations.md, Settings).",
                 id="portal.E004",
             )
         )
@@ -174,7 +174,7 @@ def check_board_named(
             "BOARD_NAME is not set: training certificates name the portal itself as "
             "their issuer instead of the exam board.",
             hint="Set BOARD_NAME, and BOARD_NAME_CY for Welsh certificates "
-            "(see README, Settings).",
+            "(see docs/operations.md, Settings).",
             id="portal.W001",
         )
     ]

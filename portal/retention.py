@@ -1,4 +1,4 @@
-"""The retention schedule (README, "Retention"): what is removed when, and the run log.
+"""The retention schedule (docs/operations.md, "Retention"): what is removed when, and the run log.
 
 Each app removes its own data (`uploads.retention`, `reports.retention`,
 `iamis.retention`); this module works out the dates from the settings and records each

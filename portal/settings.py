@@ -3,7 +3,7 @@
 With no environment variables set this is the embedded default: SQLite in the project folder,
 Celery tasks run in-process, files under ./media, e-mail printed to the console. Production (and
 the test suite) switch to PostgreSQL, Redis, S3 and SMTP through the variables read below; see
-README.md for the list.
+docs/operations.md for the list.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.send_due",
         "schedule": crontab(hour=7, minute=0),
     },
-    # Retention (README, "Retention"): daily, so a day's results pass their period on
+    # Retention (docs/operations.md, "Retention"): daily, so a day's results pass their period on
     # time; a run with nothing due changes nothing.
     "apply-retention": {
         "task": "portal.apply_retention",

@@ -21,6 +21,7 @@ from django.views.decorators.http import (
 
 from centres.tenancy import CentreRequest, iamis_required
 from common.polling import is_background_poll
+from common.service_errors import service_message
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Mark, Unit
 
@@ -155,7 +156,7 @@ def _change_membership(
             raise ValidationError(_("There is no sample yet."))
         change(sample=sample, entry=entry, acting_user=request.user, request=request)
     except ValidationError as error:
-        messages.error(request, error.messages[0])
+        messages.error(request, service_message(error))
     else:
         messages.success(request, done % {"number": entry.candidate.display_number})
     return redirect(_back(unit, request.POST.get("show", default_show)))
@@ -230,7 +231,7 @@ def substitute(
                 request=request,
             )
         except ValidationError as exc:
-            error = exc.messages[0]
+            error = service_message(exc)
         else:
             messages.success(
                 request,

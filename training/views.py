@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from audit.selectors import password_ever_changed
 from centres.tenancy import CentreRequest
 from common.files import stored_pdf_response
+from common.service_errors import service_message
 
 from . import selectors, services
 from .access import safe_next, training_required
@@ -212,7 +213,7 @@ def training_step(
         try:
             services.training_mark_read(section_progress=item)
         except ValidationError as exc:
-            messages.error(request, exc.messages[0])
+            messages.error(request, service_message(exc))
         else:
             messages.success(request, _("Step 1 is complete."))
         return _back_to_section(item)
@@ -248,7 +249,7 @@ def self_assessment(
                 section_progress=item, statement=statement
             )
         except ValidationError as exc:
-            messages.error(request, exc.messages[0])
+            messages.error(request, service_message(exc))
             return _back_to_section(item)
         if item.self_assessed_at:
             messages.success(request, _("Step 2 is complete."))
@@ -316,7 +317,7 @@ def questions(
     try:
         attempt = services.attempt_current(section_progress=item)
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+        messages.error(request, service_message(exc))
         return _back_to_section(item)
     if request.method == "POST":
         # A form from before questions had addresses of their own: its answer is not
@@ -354,7 +355,7 @@ def question(
     try:
         attempt = services.attempt_current(section_progress=item)
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+        messages.error(request, service_message(exc))
         return _back_to_section(item)
     ids = attempt.question_ids
     by_id = {
@@ -394,7 +395,7 @@ def question(
             try:
                 services.attempt_finish(attempt=attempt)
             except ValidationError as exc:
-                error = exc.messages[0]
+                error = service_message(exc)
                 services.attempt_move(attempt=attempt, position=position)
             else:
                 return redirect(

@@ -40,6 +40,7 @@ from django.views.decorators.http import (
 )
 
 from centres.tenancy import CentreRequest, iamis_required
+from common.service_errors import service_message
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Unit
 
@@ -128,9 +129,9 @@ def upload_start(request: CentreRequest, unit_id: UUID) -> HttpResponse:
             direct=request.POST.get("direct") == "1",
         )
     except services.TooLarge as error:
-        return _error(error.messages[0], status=413)
+        return _error(service_message(error), status=413)
     except ValidationError as error:
-        return _error(error.messages[0])
+        return _error(service_message(error))
     return JsonResponse(_session_json(request, session), status=201)
 
 
@@ -143,7 +144,7 @@ def upload(request: CentreRequest, unit_id: UUID, upload_id: UUID) -> HttpRespon
         try:
             status = direct.direct_status(session=session)
         except ValidationError as error:
-            return _error(error.messages[0], status=410)
+            return _error(service_message(error), status=410)
         response = JsonResponse(
             {
                 "offset": status.received,
@@ -175,9 +176,9 @@ def upload(request: CentreRequest, unit_id: UUID, upload_id: UUID) -> HttpRespon
         response["Upload-Offset"] = str(mismatch.expected)
         return response
     except services.TooLarge as error:
-        return _error(error.messages[0], status=413)
+        return _error(service_message(error), status=413)
     except ValidationError as error:
-        return _error(error.messages[0], status=410)
+        return _error(service_message(error), status=410)
     except (services.IncompleteChunk, OSError):
         session.refresh_from_db()
         response = _error(
@@ -204,9 +205,9 @@ def upload_parts(
             session=session, numbers=[n for n in numbers if n is not None]
         )
     except services.TooLarge as error:
-        return _error(error.messages[0], status=413)
+        return _error(service_message(error), status=413)
     except ValidationError as error:
-        return _error(error.messages[0])
+        return _error(service_message(error))
     response = JsonResponse(
         {"parts": [{"number": n, "url": url} for n, url in urls.items()]}
     )
@@ -225,17 +226,17 @@ def upload_complete(
             session=session, acting_user=request.user, request=request
         )
     except services.TooLarge as error:
-        return _error(error.messages[0], status=413)
+        return _error(service_message(error), status=413)
     except direct.PartsMissing as error:
         # The browser sends the parts the store lacks, then completes again.
-        return _error(error.messages[0], status=409)
+        return _error(service_message(error), status=409)
     except ValidationError as error:
         session.refresh_from_db(fields=["status"])
         # An upload that ended (a direct one whose parts could not be the file) is
         # gone: 410, so the browser stops rather than resumes.
         gone = session.status == UploadSession.Status.ABANDONED
         return _error(
-            error.messages[0], status=410 if gone else 400, offset=session.received
+            service_message(error), status=410 if gone else 400, offset=session.received
         )
     target = list_id(evidence.kind, evidence.entry)
     html = render_to_string(
@@ -330,7 +331,7 @@ def file_delete(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpRes
                 evidence=evidence, acting_user=request.user, request=request
             )
         except ValidationError as error:
-            messages.error(request, error.messages[0])
+            messages.error(request, service_message(error))
         else:
             messages.success(
                 request, _("%(name)s was deleted.") % {"name": evidence.original_name}

@@ -27,6 +27,7 @@ from audit.services import audit_record
 from centres.models import Centre
 from common import db_rules
 from common.numbers import is_whole_number
+from common.service_errors import service_message
 from outbox.services import notify
 
 from ..models import Entry, Mark, MarkChange, Marksheet, Submission, Task, Unit
@@ -338,7 +339,7 @@ def mark_save_cell(
         try:
             parsed = parse_cell(unit=unit, tasks=tasks, field=field, raw=raw_value)
         except ValidationError as error:
-            return CellResult(mark, error=error.messages[0])
+            return CellResult(mark, error=service_message(error))
         old = _snapshot(mark)
         new = _apply(old, parsed)
         if new == old:

@@ -40,6 +40,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from centres.models import Centre
+from common.service_errors import service_message
 
 from ..models import Entry, MarkChange, Task, Unit
 from .marks import (
@@ -326,7 +327,7 @@ def _check_row(
                 parse_cell(unit=unit, tasks=list(tasks), field=field_name, raw=raw)
             )
         except ValidationError as error:
-            row.reason = error.messages[0]
+            row.reason = service_message(error)
             return
         row.cells.append((field_name, raw))
     if not parsed:

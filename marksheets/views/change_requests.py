@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from centres.tenancy import CentreRequest, iamis_required
+from common.service_errors import add_service_error
 from iamis import selectors
 from iamis.models import Mark, Task, Unit
 from iamis.services import marks as mark_values
@@ -89,14 +89,6 @@ def _value_rows(
     return rows
 
 
-def _add_service_error(form: forms.Form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 @require_http_methods(["GET", "POST"])
 @iamis_required
 def change_request_new(request: CentreRequest, unit_id: UUID) -> HttpResponse:
@@ -124,7 +116,7 @@ def change_request_new(request: CentreRequest, unit_id: UUID) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                _add_service_error(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(
                     request,

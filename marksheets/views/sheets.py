@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from centres.tenancy import CentreRequest, iamis_required
 from common.numbers import whole_number_or_none
 from common.post_limits import allow_many_fields
+from common.service_errors import service_message
 from iamis import selectors
 from iamis.models import Entry, Task, Unit
 from iamis.services import marks
@@ -393,7 +394,7 @@ def submit(request: CentreRequest, unit_id: UUID) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            error = exc.messages[0]
+            error = service_message(exc)
         else:
             return redirect(
                 "iamis:submitted",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from centres.tenancy import CentreRequest, centre_admin_required
 from common.client_ip import client_ip
+from common.service_errors import add_service_error
 from portal import selectors, services
 from portal.forms import ExamsOfficerChangeForm, ManageCentreForm
 
@@ -23,14 +23,6 @@ from portal.forms import ExamsOfficerChangeForm, ManageCentreForm
 PUBLIC_FORM_LIMIT = 10
 PUBLIC_FORM_WINDOW_SECONDS = 60 * 60
 RECENT_CHANGES_SHOWN = 5
-
-
-def _add_service_error(form: forms.Form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,7 +41,7 @@ def manage_centre(request: CentreRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             if result.changed_fields:
                 messages.success(request, _("The centre details have been saved."))
@@ -113,7 +105,7 @@ def eo_change_public(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             _count_submission(request)
             messages.success(

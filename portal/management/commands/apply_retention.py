@@ -15,7 +15,7 @@ from portal.retention import retention_apply, retention_due
 class Command(BaseCommand):
     help = (
         "Remove evidence files and report PDFs, and erase candidates' names and dates "
-        "of birth, once past the retention period (README, Retention). Safe to rerun."
+        "of birth, once past the retention period (docs/operations.md, Retention). Safe to rerun."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
