@@ -154,7 +154,8 @@ def visible_report_unit_ids(*, centre: Centre, today: date) -> set[int]:
     )
 
 
-def sheet_entries(*, allocation: ModeratorAllocation) -> QuerySet[Entry]:
+def allocation_entries(*, allocation: ModeratorAllocation) -> QuerySet[Entry]:
+    """The allocated unit's entries at the centre, in candidate-number order."""
     return (
         Entry.objects.filter(centre=allocation.centre, unit=allocation.unit)
         .select_related("candidate", "mark")

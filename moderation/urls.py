@@ -2,24 +2,33 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from . import views
+from .views import centre, moderator
 
 app_name = "moderation"
 
 allocation = [
-    path("", views.workspace, name="workspace"),
-    path("marks/", views.marks, name="marks"),
-    path("files/<uuid:file_id>/", views.file_download, name="file_download"),
+    path("", moderator.workspace, name="workspace"),
+    path("marks/", moderator.marks, name="marks"),
+    path("files/<uuid:file_id>/", moderator.file_download, name="file_download"),
     path(
         "candidates/<int:candidate_no>/correction/",
-        views.correction,
+        moderator.correction,
         name="correction",
     ),
-    path("further-sample/", views.further_sample, name="further_sample"),
-    path("report/", views.report_edit, name="report"),
+    path("further-sample/", moderator.further_sample, name="further_sample"),
+    path("report/", moderator.report_edit, name="report"),
 ]
 
 urlpatterns = [
-    path("", views.allocations, name="allocations"),
+    path("", moderator.allocations, name="allocations"),
     path("centres/<int:centre_number>/units/<uuid:unit_id>/", include(allocation)),
+]
+
+# The centre's side, under /iamis/ in its own namespace (portal/root_urls.py).
+centre_urlpatterns = [
+    path(
+        "units/<uuid:unit_id>/moderator-report/",
+        centre.centre_report,
+        name="centre_report",
+    ),
 ]

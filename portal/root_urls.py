@@ -11,6 +11,7 @@ from django.urls import include, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.views.sign_in import sign_out
+from moderation.urls import centre_urlpatterns
 from portal.views.language import set_language
 
 
@@ -55,7 +56,7 @@ urlpatterns = [
     path("iamis/", include("marksheets.urls")),
     path("iamis/", include("sampling.urls")),
     path("iamis/", include("uploads.urls")),
-    path("iamis/", include("moderation.urls_centre")),
+    path("iamis/", include((centre_urlpatterns, "moderation_centre"))),
     path("iamis/reports/", include("reports.urls")),
     path("moderation/", include("moderation.urls")),
     path("training/", include("training.urls")),

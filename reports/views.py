@@ -19,7 +19,7 @@ from centres.models import ModeratorAllocation
 from centres.tenancy import AuthenticatedRequest, CentreRequest, iamis_required
 from iamis import selectors as iamis_selectors
 from moderation import selectors as moderation_selectors
-from moderation.views_centre import not_yet
+from moderation.views.centre import not_yet
 
 from . import documents, responses, selectors, services
 from .models import ReportRender

@@ -393,3 +393,18 @@ def access_finished_attempt(*, item: SectionProgress, attempt_id: UUID) -> Attem
     return get_object_or_404(
         Attempt, section_progress=item, public_id=attempt_id, finished_at__isnull=False
     )
+
+
+def attempt_questions(attempt: Attempt) -> list[Question]:
+    """The attempt's questions with their options, in the attempt's order (a question
+    the board has since removed is left out)."""
+    ids = attempt.question_ids
+    by_id = {
+        q.pk: q for q in Question.objects.filter(pk__in=ids).prefetch_related("options")
+    }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def attempt_answer_options(attempt: Attempt) -> dict[int, int]:
+    """The option chosen for each question answered so far in the attempt."""
+    return {a.question_id: a.option_id for a in attempt.answers.all()}

@@ -19,6 +19,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import audit_record
+from centres.models import AccessGrant
 from common.board import board_name
 from common.client_ip import client_ip
 from common.files import pdf_store
@@ -58,6 +61,32 @@ def roles_assign(*, membership: Membership, role_codes: list[str]) -> TrainingPr
             membership=membership, defaults={"centre": membership.centre}
         )
         profile.roles.set(StaffRole.objects.filter(code__in=role_codes))
+    return profile
+
+
+def staff_roles_set(
+    *,
+    membership: Membership,
+    role_codes: list[str],
+    acting_user: User,
+    request: HttpRequest | None = None,
+) -> TrainingProfile:
+    """The exams officer sets a member of staff's training roles: roles give the
+    training area, and the change is audited like any change of access."""
+    with transaction.atomic():
+        profile = roles_assign(membership=membership, role_codes=role_codes)
+        if role_codes:
+            AccessGrant.objects.get_or_create(
+                membership=membership, area=AccessGrant.Area.TRAINING
+            )
+        audit_record(
+            action=AuditEvent.Action.ACCESS_CHANGED,
+            actor=acting_user,
+            centre=membership.centre,
+            target=membership.user.email,
+            request=request,
+            training_roles=role_codes,
+        )
     return profile
 
 

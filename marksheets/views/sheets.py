@@ -3,7 +3,6 @@ no-JavaScript form, submitting, a candidate's entries and a sheet's history."""
 
 from __future__ import annotations
 
-from itertools import groupby
 from typing import Any
 from uuid import UUID
 
@@ -23,31 +22,20 @@ from common.numbers import whole_number_or_none
 from common.post_limits import allow_many_fields
 from common.service_errors import service_message
 from iamis import selectors
-from iamis.models import Entry, Task, Unit
-from iamis.services import marks
-from iamis.services.marks import CellResult, SheetProgress
+from iamis.models import Unit
 from moderation.selectors import current_corrections, visible_report_unit_ids
 from sampling import services as sampling_services
 
 from .. import selectors as sheet_selectors
 from ..rows import Row, build_row, row_after_save
+from ..services import sheets as sheet_services
 from ..templatetags.marksheet import mark_row
 
 
 @require_safe
 @iamis_required
 def index(request: CentreRequest) -> HttpResponse:
-    units = list(selectors.units_with_progress(membership=request.membership))
-    for unit in units:
-        unit.progress = SheetProgress(  # type: ignore[attr-defined]
-            entries=unit.entry_count,  # type: ignore[attr-defined]
-            complete=unit.complete_count,  # type: ignore[attr-defined]
-            submitted=unit.submitted_count,  # type: ignore[attr-defined]
-        )
-    series_groups = [
-        (series, list(group))
-        for series, group in groupby(units, key=lambda u: u.series)
-    ]
+    series_groups = selectors.sheets_by_series(membership=request.membership)
     report_unit_ids = visible_report_unit_ids(
         centre=request.centre, today=timezone.localdate()
     )
@@ -189,11 +177,6 @@ def cell_url_prefix(unit: Unit) -> str:
     return url.removesuffix("0/")
 
 
-def _field_names(unit: Unit, tasks: list[Task]) -> list[str]:
-    fields = ["grade"] if unit.is_outcome_unit else [f"task-{t.number}" for t in tasks]
-    return [*fields, "initials"] if unit.initials_required else fields
-
-
 # Each candidate posts a candidate number, a version and up to 6 tasks and initials.
 MARKSHEET_FIELDS_PER_CANDIDATE = 9
 MARKSHEET_MAX_CANDIDATES = 2_500
@@ -215,49 +198,17 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
         for number in map(whole_number_or_none, request.POST.getlist("candidate"))
         if number is not None
     ]
-    entries = selectors.sheet_entries(centre=request.centre, unit=unit, numbers=numbers)
-    problems: dict[int, Row] = {}
-    saved = 0
-    for entry in entries:
-        number = entry.candidate.number
-        version = whole_number_or_none(request.POST.get(f"v-{number}"))
-        current = build_row(entry, unit, tasks)
-        for field_name in _field_names(unit, tasks):
-            key = f"m-{number}-{field_name}"
-            if key not in request.POST:
-                continue
-            typed = request.POST[key]
-            shown = (
-                current.initials
-                if field_name == "initials"
-                else next((c for c in current.cells if c.field == field_name), None)
-            )
-            if shown is not None and typed.strip() == shown.value:
-                continue
-            result = _save_typed(
-                request,
-                entry,
-                tasks,
-                field_name=field_name,
-                typed=typed,
-                version=version,
-                confirm_absent=request.POST.get(f"confirm-absent-{number}") == "1",
-            )
-            if result.saved:
-                saved += 1
-                version = result.mark.version if result.mark else version
-                if result.mark is not None:
-                    entry.mark = result.mark
-            elif number not in problems:
-                # The first problem of a row is shown; the row's other cells still save.
-                problems[number] = row_after_save(
-                    entry,
-                    unit,
-                    tasks,
-                    field_name=field_name,
-                    typed=typed,
-                    result=result,
-                )
+    result = sheet_services.sheet_save(
+        centre=request.centre,
+        unit=unit,
+        tasks=tasks,
+        entries=selectors.sheet_entries(
+            centre=request.centre, unit=unit, numbers=numbers
+        ),
+        posted=request.POST,
+        acting_user=request.user,
+    )
+    saved, problems = result.saved, result.problems
     if problems:
         messages.error(
             request,
@@ -282,38 +233,6 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     if "save_close" in request.POST:
         return redirect("iamis:index")
     return redirect(request.get_full_path())
-
-
-def _save_typed(
-    request: CentreRequest,
-    entry: Entry,
-    tasks: list[Task],
-    *,
-    field_name: str,
-    typed: str,
-    version: int | None,
-    confirm_absent: bool,
-) -> CellResult:
-    """Save one typed value; a save that does not say which version of the row it was
-    typed against is refused, so it can never overwrite someone else's change."""
-    if version is None:
-        return CellResult(
-            getattr(entry, "mark", None),
-            error=_(
-                "This save did not say which version of the row it was typed "
-                "against, so it was not saved. Reload the page and enter it again."
-            ),
-        )
-    return marks.mark_save_cell(
-        centre=request.centre,
-        entry=entry,
-        field=field_name,
-        raw_value=typed,
-        seen_version=version,
-        confirm_absent=confirm_absent,
-        acting_user=request.user,
-        tasks=tasks,
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -344,14 +263,15 @@ def mark_cell(request: CentreRequest, unit_id: UUID, candidate_no: int) -> HttpR
             "value", request.POST.get(f"m-{candidate_no}-{field_name}", "")
         )
         version = request.POST.get("version", request.POST.get(f"v-{candidate_no}"))
-        result = _save_typed(
-            request,
-            entry,
-            tasks,
+        result = sheet_services.cell_save(
+            centre=request.centre,
+            entry=entry,
+            tasks=tasks,
             field_name=field_name,
             typed=typed,
             version=whole_number_or_none(version),
             confirm_absent=request.POST.get("confirm") == "1",
+            acting_user=request.user,
         )
         outcome = result.outcome
         row = row_after_save(

@@ -23,10 +23,11 @@ from centres.tenancy import CentreRequest
 from common.files import stored_pdf_response
 from common.service_errors import service_message
 
-from . import selectors, services
-from .access import safe_next, training_required
-from .models import (
+from .. import selectors, services
+from ..access import safe_next, training_required
+from ..models import (
     Assessment,
+    Attempt,
     Option,
     Progress,
     Question,
@@ -357,11 +358,7 @@ def question(
     except ValidationError as exc:
         messages.error(request, service_message(exc))
         return _back_to_section(item)
-    ids = attempt.question_ids
-    by_id = {
-        q.pk: q for q in Question.objects.filter(pk__in=ids).prefetch_related("options")
-    }
-    ordered = [by_id[i] for i in ids if i in by_id]
+    ordered = selectors.attempt_questions(attempt)
     if not ordered:
         messages.error(
             request,
@@ -373,44 +370,13 @@ def question(
         return _to_question(item, min(attempt.position, len(ordered) - 1))
     position = question_no - 1
     current = ordered[position]
-    answers = {a.question_id: a.option_id for a in attempt.answers.all()}
     error = ""
     if request.method == "POST":
-        # The form names its question: a stale page (an older attempt, Back) must not
-        # put its answer on whichever question now sits at that address.
-        if _int(request.POST.get("question"), 0) != current.pk:
-            messages.error(request, _out_of_date())
-            return _to_question(item, position)
-        chosen = request.POST.get("option")
-        if chosen:
-            option = get_object_or_404(Option, question=current, pk=_int(chosen, 0))
-            services.answer_save(attempt=attempt, question=current, option=option)
-            answers[current.pk] = option.pk
-        action = request.POST.get("action", "next")
-        if action == "exit":
-            services.attempt_move(attempt=attempt, position=position)
-            messages.success(request, _("Your progress is saved."))
-            return _back_to_section(item)
-        if action == "finish":
-            try:
-                services.attempt_finish(attempt=attempt)
-            except ValidationError as exc:
-                error = service_message(exc)
-                services.attempt_move(attempt=attempt, position=position)
-            else:
-                return redirect(
-                    "training:result",
-                    item.progress.assessment.public_id,
-                    item.section.number,
-                    attempt.public_id,
-                )
-        else:
-            if action.startswith("go-"):
-                target = _int(action.removeprefix("go-"), position)
-            else:
-                target = position + (-1 if action == "previous" else 1)
-            services.attempt_move(attempt=attempt, position=target)
-            return _to_question(item, attempt.position)
+        answered = _answer(request, item, attempt, current, position)
+        if isinstance(answered, HttpResponse):
+            return answered
+        error = answered
+    answers = selectors.attempt_answer_options(attempt)
     return render(
         request,
         "training/step_questions.html",
@@ -429,6 +395,49 @@ def question(
         },
         status=400 if error else 200,
     )
+
+
+def _answer(
+    request: CentreRequest,
+    item: SectionProgress,
+    attempt: Attempt,
+    current: Question,
+    position: int,
+) -> HttpResponse | str:
+    """Take the posted answer, then go where the button says: the next page, or the
+    reason Finish was refused (the page is shown again with it)."""
+    # The form names its question: a stale page (an older attempt, Back) must not
+    # put its answer on whichever question now sits at that address.
+    if _int(request.POST.get("question"), 0) != current.pk:
+        messages.error(request, _out_of_date())
+        return _to_question(item, position)
+    chosen = request.POST.get("option")
+    if chosen:
+        option = get_object_or_404(Option, question=current, pk=_int(chosen, 0))
+        services.answer_save(attempt=attempt, question=current, option=option)
+    action = request.POST.get("action", "next")
+    if action == "exit":
+        services.attempt_move(attempt=attempt, position=position)
+        messages.success(request, _("Your progress is saved."))
+        return _back_to_section(item)
+    if action == "finish":
+        try:
+            services.attempt_finish(attempt=attempt)
+        except ValidationError as exc:
+            services.attempt_move(attempt=attempt, position=position)
+            return service_message(exc)
+        return redirect(
+            "training:result",
+            item.progress.assessment.public_id,
+            item.section.number,
+            attempt.public_id,
+        )
+    if action.startswith("go-"):
+        target = _int(action.removeprefix("go-"), position)
+    else:
+        target = position + (-1 if action == "previous" else 1)
+    services.attempt_move(attempt=attempt, position=target)
+    return _to_question(item, attempt.position)
 
 
 def _int(value: str | None, default: int) -> int:

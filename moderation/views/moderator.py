@@ -3,7 +3,7 @@ further samples and the moderator report. Every view below the list loads the al
 through `selectors.access_allocation`, so anything not allocated to the signed-in
 moderator is a 404.
 
-The centre's side of moderation (the published report) is in `views_centre.py`.
+The centre's side of moderation (the published report) is in `views/centre.py`.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from uploads import downloads
 from uploads import selectors as upload_selectors
 from uploads.models import EvidenceFile
 
-from . import selectors, services
-from .forms import FurtherSampleForm, ReportForm
-from .models import ClericalCorrection
+from .. import selectors, services
+from ..forms import FurtherSampleForm, ReportForm
+from ..models import ClericalCorrection
 
 
 def _allocation(
@@ -149,7 +149,7 @@ def marks(
     )
     entries = [
         (entry, getattr(entry, "mark", None), corrections.get(entry.pk))
-        for entry in selectors.sheet_entries(allocation=allocation)
+        for entry in selectors.allocation_entries(allocation=allocation)
     ]
     return render(
         request,

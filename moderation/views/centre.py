@@ -13,7 +13,7 @@ from centres.tenancy import CentreRequest, iamis_required
 from iamis import selectors as iamis_selectors
 from iamis.models import Unit
 
-from . import selectors
+from .. import selectors
 
 
 def not_yet(request: CentreRequest, unit: Unit) -> HttpResponse:

@@ -13,13 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from audit.models import AuditEvent
-from audit.services import audit_record
-from centres.models import AccessGrant
 from centres.tenancy import CentreRequest, centre_admin_required
 
-from . import selectors, services
-from .models import StaffRole
+from .. import selectors, services
+from ..models import StaffRole
 
 
 @require_safe
@@ -45,19 +42,11 @@ def staff(request: CentreRequest) -> HttpResponse:
 def staff_member(request: CentreRequest, member_id: UUID) -> HttpResponse:
     member = selectors.access_staff_member(centre=request.centre, member_id=member_id)
     if request.method == "POST":
-        codes = request.POST.getlist("roles")
-        services.roles_assign(membership=member, role_codes=codes)
-        if codes:
-            AccessGrant.objects.get_or_create(
-                membership=member, area=AccessGrant.Area.TRAINING
-            )
-        audit_record(
-            action=AuditEvent.Action.ACCESS_CHANGED,
-            actor=request.user,
-            centre=request.centre,
-            target=member.user.email,
+        services.staff_roles_set(
+            membership=member,
+            role_codes=request.POST.getlist("roles"),
+            acting_user=request.user,
             request=request,
-            training_roles=codes,
         )
         messages.success(request, _("The training roles were saved."))
         return redirect("training:staff_member", member.public_id)
