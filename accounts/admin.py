@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from centres.models import AccessGrant, Membership
 
 from .models import User
-from .sessions import sessions_end_everywhere
+from .services.sessions import sessions_end_everywhere
 
 
 class UserCreationForm(BaseUserCreationForm):

@@ -114,7 +114,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class TOTPDevice(models.Model):
-    """A person's authenticator app; the shared secret is stored encrypted (accounts.mfa)."""
+    """A person's authenticator app; the shared secret is stored encrypted (accounts.services.mfa)."""
 
     user = models.OneToOneField(
         User, on_delete=models.CASCADE, related_name="totp_device"

@@ -153,8 +153,8 @@ def make_cast(level: int, users: int, units: list[tuple[int, str]]) -> Cast:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts import mfa
     from accounts.models import TOTPDevice, User
+    from accounts.services import mfa
     from centres.models import AccessGrant, Centre, Membership
     from iamis.models import Candidate, Entry
 

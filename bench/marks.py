@@ -152,8 +152,8 @@ def make_fixture(clients: int) -> Fixture:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts import mfa
     from accounts.models import TOTPDevice, User
+    from accounts.services import mfa
     from centres.models import AccessGrant, Centre, Membership
     from iamis.models import Candidate, Entry, Series, Task, Unit
     from portal.demo import DEMO_TOTP_SECRET

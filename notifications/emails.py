@@ -34,9 +34,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.invites import link_is_current
 from accounts.models import Invite, User
 from accounts.selectors import exams_officer_of, iamis_users
+from accounts.services.invites import link_is_current
 from centres.models import Centre
 from common.urls import absolute_url
 from iamis.models import Entry, Submission, Unit
@@ -633,7 +633,7 @@ def eo_change_confirmed(
     """The board confirmed a change of exams officer (the guides: "WJEC will confirm the
     changes via email and send a Portal invite to the new Exams Officer's email
     address"): the exams officer being replaced, the new one and whoever asked. The
-    invite itself is its own e-mail (accounts.invites)."""
+    invite itself is its own e-mail (accounts.services.invites)."""
     from portal.models import ExamsOfficerChange
 
     change = (

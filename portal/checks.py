@@ -114,8 +114,8 @@ def _storage_secret() -> str:
 
 def _demo_data_problems() -> list[checks.CheckMessage]:
     """The demo's accounts and authenticator key, in the database the site uses."""
-    from accounts import mfa
     from accounts.models import TOTPDevice, User
+    from accounts.services import mfa
     from portal.demo import DEMO_EMAILS, DEMO_TOTP_SECRET
 
     errors: list[checks.CheckMessage] = []

@@ -12,8 +12,8 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import mfa
 from accounts.models import TOTPDevice, User
+from accounts.services import mfa
 from centres.models import AccessGrant, Centre, Membership, ModeratorAllocation
 from iamis.models import Candidate, Entry, Qualification, Series, Task, Unit
 

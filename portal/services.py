@@ -4,7 +4,7 @@ A centre's head of centre and post-results address are saved directly. The exams
 different: the guides send that change to the board, which runs a security check, confirms it
 by e-mail and invites the new exams officer. So a change typed in Manage Centre, or sent by the
 public form, only ever becomes an `ExamsOfficerChange`; the centre record follows when the new
-exams officer accepts the invite (accounts.invites.invite_accept).
+exams officer accepts the invite (accounts.services.invites.invite_accept).
 
 E-mails (notifications.emails): a receipt when a request is made, and on confirmation a
 message to the exams officer being replaced, the new one and whoever asked, besides the
@@ -22,9 +22,9 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.invites import exams_officer_hand_over, invite_send
 from accounts.models import Invite
 from accounts.selectors import exams_officer_of
+from accounts.services.invites import exams_officer_hand_over, invite_send
 from audit.models import AuditEvent
 from audit.services import audit_record
 from centres.models import Centre, Membership

@@ -23,14 +23,15 @@ from django.views.decorators.http import (
 )
 from django_htmx.middleware import HtmxDetails
 
-from accounts import centre_users as services
-from accounts import invites, selectors
-from accounts.centre_users_forms import (
+from accounts import selectors
+from accounts.forms.centre_users import (
     CentreUserFilterForm,
     InviteUserForm,
     MemberAccessForm,
     PasswordConfirmationForm,
 )
+from accounts.services import centre_users as services
+from accounts.services import invites
 from audit.selectors import centre_events
 from centres.models import AccessGrant
 from centres.tenancy import CentreRequest, centre_admin_required

@@ -20,16 +20,16 @@ from django.views.decorators.debug import (
 )
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import mfa
-from accounts import profile as services
-from accounts.models import User
-from accounts.profile_forms import (
+from accounts.forms.profile import (
     AuthenticatorProofForm,
     NewAuthenticatorForm,
     ProfileForm,
     RemindersForm,
     ThrottledPasswordChangeForm,
 )
+from accounts.models import User
+from accounts.services import mfa
+from accounts.services import profile as services
 from accounts.views.sign_in import locked_out
 from audit.models import AuditEvent
 from audit.services import audit_record

@@ -26,8 +26,7 @@ from django.views.decorators.debug import (
 )
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import mfa
-from accounts.forms import (
+from accounts.forms.sign_in import (
     ChooseCentreForm,
     CodeStepForm,
     EmailStepForm,
@@ -35,11 +34,12 @@ from accounts.forms import (
     PasswordStepForm,
     RecoveryCodeForm,
 )
-from accounts.invites import invite_accept as accept_invite
-from accounts.invites import invite_for_token
 from accounts.models import User
 from accounts.selectors import memberships_for
-from accounts.sessions import sessions_end_everywhere
+from accounts.services import mfa
+from accounts.services.invites import invite_accept as accept_invite
+from accounts.services.invites import invite_for_token
+from accounts.services.sessions import sessions_end_everywhere
 from audit.models import AuditEvent
 from audit.services import audit_record
 from centres.tenancy import choose_membership

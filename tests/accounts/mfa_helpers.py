@@ -8,8 +8,8 @@ import pyotp
 from django.test import Client
 from django.utils import timezone
 
-from accounts import mfa
 from accounts.models import TOTPDevice, User
+from accounts.services import mfa
 from tests.factories import PASSWORD
 
 

@@ -11,8 +11,13 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.invites import invite_accept, invite_resend, invite_revoke, invite_send
 from accounts.models import Invite, User
+from accounts.services.invites import (
+    invite_accept,
+    invite_resend,
+    invite_revoke,
+    invite_send,
+)
 from audit.models import AuditEvent
 from centres.models import Membership
 

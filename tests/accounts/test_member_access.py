@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from accounts.centre_users import member_access_change
+from accounts.services.centre_users import member_access_change
 from audit.models import AuditEvent
 from centres.models import AccessGrant, Membership
 from iamis.models import Unit

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from accounts.centre_users import member_remove
+from accounts.services.centre_users import member_remove
 from audit.models import AuditEvent
 from centres.models import AccessGrant, Membership
 from centres.tenancy import SESSION_KEY

@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.views.debug import ExceptionReporter
 
-from accounts import mfa
+from accounts.services import mfa
 from tests.conftest import make_member
 from tests.factories import CentreFactory
 
@@ -83,8 +83,8 @@ def _hides_its_variables(function) -> bool:
 
 
 def test_every_function_that_holds_a_secret_hides_it_from_error_reports():
-    from accounts import invites
-    from accounts import profile as profile_services
+    from accounts.services import invites
+    from accounts.services import profile as profile_services
     from accounts.views import profile, sign_in
     from notifications import emails, tasks
 

@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import mfa
 from accounts.models import TOTPDevice, User
+from accounts.services import mfa
 from accounts.views.profile import REPLACE_PROVED_AT, REPLACE_SEALED
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.middleware import LAST_SEEN
-from accounts.sessions import sessions_end_everywhere
+from accounts.services.sessions import sessions_end_everywhere
 from audit.models import AuditEvent
 from common.polling import BACKGROUND_POLL_HEADER
 from tests.accounts.mfa_helpers import give_authenticator, next_code, sign_in

@@ -204,7 +204,7 @@ def test_the_secret_and_recovery_codes_are_not_stored_in_the_clear(client, two_c
 
 
 def test_a_recovery_code_signs_in_once(client, two_centres):
-    from accounts import mfa
+    from accounts.services import mfa
 
     give_authenticator(two_centres.alice)
     code = mfa.recovery_codes_issue(user=two_centres.alice)[3]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from accounts.centre_users import member_remove
-from accounts.invites import invite_accept, invite_send
+from accounts.services.centre_users import member_remove
+from accounts.services.invites import invite_accept, invite_send
 from audit.models import AuditEvent
 from audit.selectors import centre_events
 from audit.services import audit_record

@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from accounts import invites
+from accounts.services import invites
 from centres.models import AccessGrant, Membership
 from portal.celery import app
 from tests.accounts.mfa_helpers import give_authenticator

@@ -107,7 +107,7 @@ def test_a_removed_membership_is_signed_out_of_the_centre_on_the_next_request(
 def test_access_given_on_manage_access_works_on_the_very_next_request(
     teacher_client, two_centres
 ):
-    from accounts.centre_users import member_access_change
+    from accounts.services.centre_users import member_access_change
 
     index = reverse("iamis:index")
     refused = teacher_client.get(index)

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.invites import invite_resend, invite_send
+from accounts.services.invites import invite_resend, invite_send
 from centres.models import AccessGrant, Membership
 from moderation.services import correction_make, report_save
 from notifications import tasks

@@ -10,8 +10,8 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from accounts import mfa
 from accounts.models import TOTPDevice
+from accounts.services import mfa
 from portal.checks import (
     KNOWN_SECRETS,
     check_no_published_secrets,

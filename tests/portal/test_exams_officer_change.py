@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from accounts.invites import invite_accept
 from accounts.models import Invite, User
+from accounts.services.invites import invite_accept
 from audit.models import AuditEvent
 from centres.models import Membership
 from portal.models import ExamsOfficerChange

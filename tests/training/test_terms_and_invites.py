@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts import invites
+from accounts.services import invites
 from centres.models import AccessGrant, Membership
 from training.models import TermsAcceptance, TrainingProfile
 

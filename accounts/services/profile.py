@@ -13,8 +13,8 @@ from django.views.decorators.debug import sensitive_variables
 from audit.models import AuditEvent
 from audit.services import audit_record
 
+from ..models import User
 from . import mfa
-from .models import User
 
 PROFILE_FIELDS = ("first_name", "last_name", "language")
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 
-from .models import RecoveryCode, TOTPDevice, User
+from ..models import RecoveryCode, TOTPDevice, User
 
 ISSUER = "Internal Assessment Portal"
 RECOVERY_CODE_COUNT = 10

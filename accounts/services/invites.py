@@ -26,7 +26,7 @@ from centres.models import AccessGrant, Centre, Membership
 from common.urls import absolute_url
 from outbox.services import notify
 
-from .models import Invite, User
+from ..models import Invite, User
 
 
 @dataclass(frozen=True)

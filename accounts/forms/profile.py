@@ -10,8 +10,8 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .mfa import is_code
-from .models import User
+from ..models import User
+from ..services.mfa import is_code
 
 NAME_MAX = 100
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from centres.models import Membership
 
-from .mfa import is_code
+from ..services.mfa import is_code
 
 
 class EmailStepForm(forms.Form):
@@ -85,7 +85,7 @@ class NewPasswordForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", _("The two passwords are not the same."))
         elif first:
-            from .models import User
+            from ..models import User
 
             try:
                 password_validation.validate_password(first, User(email=self.email))

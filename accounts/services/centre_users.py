@@ -28,7 +28,7 @@ from centres.models import AccessGrant, Centre, Membership
 from centres.tenancy import SESSION_KEY
 from iamis.models import Qualification, Unit
 
-from .models import User
+from ..models import User
 
 
 def member_removal_refusal(*, membership: Membership, acting_user: User) -> str | None:

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from centres.models import AccessGrant, Membership
 from iamis.models import Qualification, Unit
 
-from .models import User
-from .selectors import iamis_qualification_choices, iamis_unit_choices
+from ..models import User
+from ..selectors import iamis_qualification_choices, iamis_unit_choices
 
 Area = AccessGrant.Area
 AccountType = Membership.AccountType

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db.models import F
 
-from .models import User
+from ..models import User
 
 
 def sessions_end_everywhere(*, user: User) -> None:

@@ -1,0 +1,1 @@
+"""accounts' forms: `sign_in`, `centre_users` (invites, Manage access), `profile`."""
