@@ -1,22 +1,23 @@
 """Writes for direct uploads: on object storage (S3) the browser sends a file's parts
 straight to the store with presigned multipart URLs. The web process only signs and
-checks; a worker hashes and scans the finished object (uploads/scans.py).
+checks; a worker hashes and scans the finished object (uploads/services/scans.py).
 
-Protocol (uploads/views.py): `services.upload_start` with `direct` begins an S3
-multipart upload that will land under the file's evidence key -> `direct_part_urls`
-signs a URL for each part the browser asks for (in any order, again after a failure)
--> the browser PUTs each part to its URL -> `direct_status` lists the parts already in
-the store, so an upload resumes where it stopped -> `services.upload_complete` calls
-`direct_finish`, which checks the parts and completes the multipart upload; the file is
-recorded without its SHA-256 and its scan task computes it first.
+Protocol (uploads/views.py; the services in uploads/services/uploads.py): `upload_start`
+with `direct` begins an S3 multipart upload that will land under the file's evidence key
+-> `direct_part_urls` signs a URL for each part the browser asks for (in any order,
+again after a failure) -> the browser PUTs each part to its URL -> `direct_status` lists
+the parts already in the store, so an upload resumes where it stopped ->
+`upload_complete` calls `direct_finish`, which checks the parts and completes the
+multipart upload; the file is recorded without its SHA-256 and its scan task computes it
+first.
 
-Rules, as on the chunked path (uploads/services.py): a file declares its size, at most
-UPLOAD_MAX_BYTES, when it starts; no URL is signed for a part past the declared size. A
-URL cannot bound the size of what is PUT to it, so completing checks what the store
-holds: parts 1..N, each `part_bytes()` but the last, adding up to the declared size.
-More than the limit, or parts that cannot be the declared file, abort the multipart
-upload (its parts are freed) and end the session with a message; parts still missing
-leave it open to resume.
+Rules, as on the chunked path (uploads/services/rules.py): a file declares its size, at
+most UPLOAD_MAX_BYTES, when it starts; no URL is signed for a part past the declared
+size. A URL cannot bound the size of what is PUT to it, so completing checks what the
+store holds: parts 1..N, each `part_bytes()` but the last, adding up to the declared
+size. More than the limit, or parts that cannot be the declared file, abort the
+multipart upload (its parts are freed) and end the session with a message; parts still
+missing leave it open to resume.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from . import storage
 from .models import UploadSession
-from .services import TooLarge, max_bytes, too_large_message
+from .services.rules import TooLarge, max_bytes, too_large_message
 
 # A presigned URL is asked for just before its part is sent; this long covers a slow
 # link's part with room to spare, and what it allows is checked at completion anyway.

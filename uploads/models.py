@@ -1,5 +1,6 @@
 """Evidence files: candidates' work, group/admin uploads and the explanatory note, uploaded
-in chunks through `UploadSession` (see uploads/services.py for the protocol and the rules).
+in chunks through `UploadSession` (see uploads/services/uploads.py for the protocol and
+uploads/services/rules.py for the rules).
 
 Files are soft-deleted so the audit trail keeps its subject; the stored object is removed.
 """
@@ -68,9 +69,9 @@ class EvidenceFile(models.Model):
     )
     # Set by the beat task once the unit's deletion cutoff has passed.
     locked_at = models.DateTimeField(null=True, blank=True)
-    # The virus scan (uploads/scans.py): nobody outside the centre downloads a file
-    # until it is clean. Files from before scanning began were marked clean unscanned
-    # (migration 0005 says so in scan_detail).
+    # The virus scan (uploads/services/scans.py): nobody outside the centre downloads a
+    # file until it is clean. Files from before scanning began were marked clean
+    # unscanned (migration 0005 says so in scan_detail).
     scan_status = models.CharField(
         _("virus check"), max_length=10, choices=ScanStatus, default=ScanStatus.PENDING
     )

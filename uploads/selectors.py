@@ -21,7 +21,7 @@ from iamis.models import Unit
 from sampling.models import Sample
 
 from .models import EvidenceFile, Kind, ScanStatus, UploadSession
-from .services import Cutoff, deletion_cutoff, max_bytes, upload_refusal
+from .services.rules import Cutoff, deletion_cutoff, max_bytes, upload_refusal
 
 
 def unit_files(*, centre: Centre, unit: Unit) -> QuerySet[EvidenceFile]:

@@ -44,8 +44,11 @@ from common.service_errors import service_message
 from iamis import selectors as iamis_selectors
 from iamis.models import Entry, Unit
 
-from . import direct, downloads, request_body, selectors, services
+from . import direct, downloads, request_body, selectors
 from .models import EvidenceFile, Kind, UploadSession
+from .services import files as file_services
+from .services import rules
+from .services import uploads as upload_services
 
 
 def _error(message: str, status: int = 400, **extra: Any) -> JsonResponse:
@@ -67,7 +70,7 @@ def _session_json(request: CentreRequest, session: UploadSession) -> dict[str, A
         "id": str(session.public_id),
         "offset": session.received,
         "size": session.declared_size,
-        "chunk_size": services.chunk_bytes(),
+        "chunk_size": rules.chunk_bytes(),
         "url": reverse("uploads:upload", args=args),
         "complete_url": reverse("uploads:upload_complete", args=args),
         "direct": session.is_direct,
@@ -118,7 +121,7 @@ def upload_start(request: CentreRequest, unit_id: UUID) -> HttpResponse:
             centre=request.centre, unit=unit, candidate_no=candidate_no
         )
     try:
-        session = services.upload_start(
+        session = upload_services.upload_start(
             centre=request.centre,
             unit=unit,
             kind=kind,
@@ -128,7 +131,7 @@ def upload_start(request: CentreRequest, unit_id: UUID) -> HttpResponse:
             acting_user=request.user,
             direct=request.POST.get("direct") == "1",
         )
-    except services.TooLarge as error:
+    except rules.TooLarge as error:
         return _error(service_message(error), status=413)
     except ValidationError as error:
         return _error(service_message(error))
@@ -164,10 +167,10 @@ def upload(request: CentreRequest, unit_id: UUID, upload_id: UUID) -> HttpRespon
     # (uploads/request_body.py), else through `request`.
     stream = request_body.socket_body(request, length) or request
     try:
-        session = services.upload_receive(
+        session = upload_services.upload_receive(
             session=session, offset=offset, length=length, stream=stream
         )
-    except services.OffsetMismatch as mismatch:
+    except upload_services.OffsetMismatch as mismatch:
         response = _error(
             _("That part was not expected; resume from the offset given."),
             status=409,
@@ -175,11 +178,11 @@ def upload(request: CentreRequest, unit_id: UUID, upload_id: UUID) -> HttpRespon
         )
         response["Upload-Offset"] = str(mismatch.expected)
         return response
-    except services.TooLarge as error:
+    except rules.TooLarge as error:
         return _error(service_message(error), status=413)
     except ValidationError as error:
         return _error(service_message(error), status=410)
-    except (services.IncompleteChunk, OSError):
+    except (upload_services.IncompleteChunk, OSError):
         session.refresh_from_db()
         response = _error(
             _("The connection was interrupted; resume from the offset given."),
@@ -204,7 +207,7 @@ def upload_parts(
         urls = direct.direct_part_urls(
             session=session, numbers=[n for n in numbers if n is not None]
         )
-    except services.TooLarge as error:
+    except rules.TooLarge as error:
         return _error(service_message(error), status=413)
     except ValidationError as error:
         return _error(service_message(error))
@@ -222,10 +225,10 @@ def upload_complete(
 ) -> HttpResponse:
     unit, session = _access_upload(request, unit_id, upload_id)
     try:
-        evidence = services.upload_complete(
+        evidence = upload_services.upload_complete(
             session=session, acting_user=request.user, request=request
         )
-    except services.TooLarge as error:
+    except rules.TooLarge as error:
         return _error(service_message(error), status=413)
     except direct.PartsMissing as error:
         # The browser sends the parts the store lacks, then completes again.
@@ -324,10 +327,10 @@ def _samples_page(unit: Unit) -> str:
 def file_delete(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpResponse:
     unit = iamis_selectors.access_unit(membership=request.membership, unit_id=unit_id)
     evidence = selectors.access_file(centre=request.centre, unit=unit, file_id=file_id)
-    cutoff = services.cutoff_for(centre=request.centre, unit=unit)
+    cutoff = rules.cutoff_for(centre=request.centre, unit=unit)
     if request.method == "POST":
         try:
-            services.file_delete(
+            file_services.file_delete(
                 evidence=evidence, acting_user=request.user, request=request
             )
         except ValidationError as error:
@@ -350,7 +353,7 @@ def file_delete(request: CentreRequest, unit_id: UUID, file_id: UUID) -> HttpRes
     )
 
 
-def _deletable(evidence: EvidenceFile, cutoff: services.Cutoff | None) -> bool:
+def _deletable(evidence: EvidenceFile, cutoff: rules.Cutoff | None) -> bool:
     return evidence.locked_at is None and not (
         cutoff is not None and cutoff.passed(timezone.now())
     )

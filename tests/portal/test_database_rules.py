@@ -32,8 +32,8 @@ from tests.factories import (
     UserFactory,
 )
 from tests.sampling.sheets import ready_sample
-from uploads import services as upload_services
 from uploads.models import EvidenceFile, Kind
+from uploads.services import files as upload_services
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL triggers"

@@ -12,9 +12,9 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from uploads.clamd import EICAR
 from uploads.models import EvidenceFile, UploadSession
-from uploads.scanning import EICAR
-from uploads.services import uploads_clean_abandoned
+from uploads.services.uploads import uploads_clean_abandoned
 from uploads.tasks import scan_file
 
 from .helpers import BUCKET, s3_client, sampled_number, send, start, upload_sample

@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from iamis.models import Submission, Unit
 from uploads.models import EvidenceFile
-from uploads.services import deletion_cutoff
+from uploads.services.rules import deletion_cutoff
 
 from .helpers import sampled_number, stored_files, upload, upload_sample
 

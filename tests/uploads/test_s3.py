@@ -93,7 +93,7 @@ def test_a_resent_last_chunk_is_ignored_and_leaves_no_extra_part(
 def test_a_file_in_the_bucket_is_scanned_from_the_bucket(
     alice_client, two_centres, s3_storage
 ):
-    from uploads.scanning import EICAR
+    from uploads.clamd import EICAR
     from uploads.tasks import scan_file
 
     sample = upload_sample(two_centres)

@@ -19,9 +19,9 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from portal.celery import app
 from tests.moderation.helpers import make_moderator
-from uploads import scans
+from uploads.clamd import EICAR, ScannerUnavailable
 from uploads.models import EvidenceFile, ScanStatus
-from uploads.scanning import EICAR, ScannerUnavailable
+from uploads.services import scans
 from uploads.tasks import requeue_pending_scans, scan_file
 
 from .helpers import sampled_number, upload, upload_sample

@@ -10,9 +10,10 @@ import os
 import pytest
 from django.core.files.storage import default_storage
 
-from uploads import services, storage
+from uploads import storage
 from uploads.models import EvidenceFile, UploadSession
 from uploads.resumable_sha256 import ResumableSha256
+from uploads.services import uploads as services
 
 from .helpers import (
     CHUNK,

@@ -1,7 +1,7 @@
 """PostgreSQL refuses to delete evidence files past their cutoff (issue 9).
 
-The cutoff is worked out as `uploads.services.deletion_cutoff` does: the unit's sample
-deadline (to the end of that day in Wales) where the unit uses it, otherwise
+The cutoff is worked out as `uploads.services.rules.deletion_cutoff` does: the unit's
+sample deadline (to the end of that day in Wales) where the unit uses it, otherwise
 `deletion_days` after the sample's submission. A file locked by the beat task, or past
 that cutoff, cannot be marked deleted; a deleted or locked file stays so; what identifies
 the stored bytes never changes; rows are never removed, except by the retention command

@@ -15,7 +15,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from common.env import env_scanner
-from uploads.scanning import (
+from uploads.clamd import (
     EICAR,
     EICAR_SIGNATURE,
     ClamdScanner,

@@ -1,13 +1,14 @@
-"""Writes for the virus scan of evidence files (uploads/services.py keeps the upload
-protocol; uploads/scanning.py the scanners).
+"""Writes for the virus scan of evidence files (uploads.py beside this module keeps the
+upload protocol, files.py records the files; uploads/clamd.py talks to the scanner).
 
-Every file recorded by `upload_complete` is queued for a scan when its transaction
+Every file recorded by `files.file_record` is queued for a scan when its transaction
 commits. A file uploaded straight to object storage (uploads/direct.py) arrives without
 its SHA-256: the scan task first reads the stored object once to compute it and records
-it (the receipt then shows it), and then scans. The scan reads the stored bytes in blocks and records one verdict: clean,
-infected (with the signature) or error (with the reason), with an audit event. Until a
-file is clean nobody outside its centre can download it (`selectors.download_refusal`);
-the centre cannot download it either once a virus is found.
+it (the receipt then shows it), and then scans. The scan reads the stored bytes in
+blocks and records one verdict: clean, infected (with the signature) or error (with the
+reason), with an audit event. Until a file is clean nobody outside its centre can
+download it (`download_refusal` in uploads/selectors.py); the centre cannot download it
+either once a virus is found.
 
 Idempotent: a file with a verdict is left alone, so a task run twice changes nothing.
 A scanner that cannot be reached leaves the file pending (the task retries with
@@ -30,9 +31,9 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import audit_record
 
-from . import scanning, storage
-from .models import EvidenceFile, ScanStatus
-from .services import audit_target
+from .. import clamd, storage
+from ..models import EvidenceFile, ScanStatus
+from .files import audit_target
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -40,14 +41,14 @@ MAX_ATTEMPTS = 3
 
 def file_scan_queue(evidence_id: int) -> None:
     """Send the file to the scan task; call it from `transaction.on_commit`."""
-    from .tasks import scan_file
+    from ..tasks import scan_file
 
     scan_file.delay(evidence_id)
 
 
 def file_scan(*, evidence_id: int) -> str:
     """Scan one stored file and record the verdict; returns the file's scan status.
-    Raises `scanning.ScannerUnavailable` (nothing recorded) when the scanner cannot be
+    Raises `clamd.ScannerUnavailable` (nothing recorded) when the scanner cannot be
     reached."""
     evidence = EvidenceFile.objects.filter(pk=evidence_id).first()
     if evidence is None:
@@ -59,14 +60,14 @@ def file_scan(*, evidence_id: int) -> str:
         scan_attempts=F("scan_attempts") + 1
     )
     if evidence.scan_attempts + 1 > MAX_ATTEMPTS:
-        verdict = scanning.Verdict.error(
+        verdict = clamd.Verdict.error(
             f"the scan did not finish in {MAX_ATTEMPTS} attempts"
         )
     else:
         try:
             hash_problem = _hash_stored(evidence) if not evidence.sha256 else None
             verdict = hash_problem or _scan_stored(evidence.storage_key)
-        except scanning.ScannerUnavailable:
+        except clamd.ScannerUnavailable:
             # Not the file's fault: this try does not count.
             EvidenceFile.objects.filter(pk=evidence_id).update(
                 scan_attempts=F("scan_attempts") - 1
@@ -75,15 +76,15 @@ def file_scan(*, evidence_id: int) -> str:
     return _record_verdict(evidence_id, verdict)
 
 
-def _hash_stored(evidence: EvidenceFile) -> scanning.Verdict | None:
+def _hash_stored(evidence: EvidenceFile) -> clamd.Verdict | None:
     """Record the SHA-256 of a file that arrived without one; an error verdict when the
     stored object is missing or not the size recorded at completion."""
     try:
         size, sha256 = storage.hash_stored(evidence.storage_key)
     except FileNotFoundError:
-        return scanning.Verdict.error("the stored file is missing")
+        return clamd.Verdict.error("the stored file is missing")
     if size != evidence.size:
-        return scanning.Verdict.error(
+        return clamd.Verdict.error(
             f"the stored file has {size} bytes, {evidence.size} were uploaded"
         )
     # Only where none is recorded yet: a second run of the task changes nothing.
@@ -92,16 +93,16 @@ def _hash_stored(evidence: EvidenceFile) -> scanning.Verdict | None:
     return None
 
 
-def _scan_stored(key: str) -> scanning.Verdict:
+def _scan_stored(key: str) -> clamd.Verdict:
     try:
         stored = default_storage.open(key, "rb")
     except FileNotFoundError:
-        return scanning.Verdict.error("the stored file is missing")
+        return clamd.Verdict.error("the stored file is missing")
     with stored:
-        return scanning.scan(stored)
+        return clamd.scan(stored)
 
 
-def _record_verdict(evidence_id: int, verdict: scanning.Verdict) -> str:
+def _record_verdict(evidence_id: int, verdict: clamd.Verdict) -> str:
     with transaction.atomic():
         evidence = (
             EvidenceFile.objects.select_for_update(of=("self",))

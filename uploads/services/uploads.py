@@ -1,23 +1,12 @@
-"""Writes for evidence files: the upload rules, the resumable protocol, delete and lock.
-
-Rules (DESIGN.md rule 5 and the guide's "IAMIS Upload"):
-- Uploads open when the unit's work is uploaded (e-submission or upload only), its marks
-  are submitted and its sample is ready. Any file type; at most UPLOAD_MAX_BYTES a file,
-  checked on the declared size at the start and on the bytes that actually arrive.
-- A candidate's file is for a sample member of any origin (system, centre, substitute,
-  moderator-requested). A member whose work was recorded as unavailable takes no new
-  files: a substitute's work replaces it (files uploaded before stay, and can be deleted
-  until the cutoff). Group/admin files only where the unit uses group upload; the
-  explanatory note to the moderator whenever uploads are open.
-- A file can be deleted until the unit's cutoff (`deletion_cutoff`); after it, or once
-  the beat task has locked the file, deleting is refused. Uploading stays open after the
-  cutoff (a moderator may ask for further samples), but such files cannot be deleted.
+"""Writes for the resumable upload protocol: start, receive each chunk, complete, and
+clean up the uploads abandoned on the way. Whether an upload may go on, and how large it
+may be, is rules.py's; recording the finished file (with its audit event) is files.py's.
 
 Protocol (direct uploads to S3 have their own, uploads/direct.py):
 `upload_start` -> `upload_receive` for each chunk, in order, at the offset the
 server expects (a re-send of the last chunk is accepted and ignored) -> `upload_complete`
 records the file with its SHA-256 and, once that commits, queues its virus scan
-(uploads/scans.py). No transaction stays open while bytes arrive. On the
+(scans.py). No transaction stays open while bytes arrive. On the
 filesystem the chunks are appended to one file under the parts prefix and hashed on
 their way to the disk, the SHA-256 state carried from chunk to chunk in the session row
 (only where it could not be carried is the file read again at completion); completing
@@ -30,40 +19,31 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.models import AuditEvent
-from audit.services import audit_record
 from centres.models import Centre
 from iamis.models import Entry, Unit
-from sampling.models import Sample, SampleMember
 
-from . import resumable_sha256, storage
-from .models import EvidenceFile, Kind, UploadSession
-from .resumable_sha256 import ResumableSha256
+from .. import resumable_sha256, storage
+from ..direct import direct_finish
+from ..models import EvidenceFile, Kind, UploadSession
+from ..resumable_sha256 import ResumableSha256
+from .files import file_record
+from .rules import TooLarge, check_open, chunk_bytes, max_bytes, too_large_message
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 logger = logging.getLogger(__name__)
-LONDON = ZoneInfo("Europe/London")
-
-
-class TooLarge(ValidationError):
-    """The file (or the bytes received so far) would pass the size limit."""
 
 
 class OffsetMismatch(Exception):
@@ -76,118 +56,6 @@ class OffsetMismatch(Exception):
 
 class IncompleteChunk(Exception):
     """The connection ended before the chunk's declared length arrived."""
-
-
-def max_bytes() -> int:
-    return int(settings.UPLOAD_MAX_BYTES)
-
-
-def chunk_bytes() -> int:
-    return int(settings.UPLOAD_CHUNK_BYTES)
-
-
-# --- The cutoff ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cutoff:
-    at: datetime  # deleting is allowed strictly before this instant
-    last_day: date  # the day shown to people ("the deadline ... was 12/06/2027")
-
-    def passed(self, now: datetime) -> bool:
-        return now >= self.at
-
-    @property
-    def message(self) -> str:
-        return _(
-            "Files can no longer be deleted: the deadline for changes to uploads "
-            "was %(date)s."
-        ) % {"date": self.last_day.strftime("%d/%m/%Y")}
-
-
-def deletion_cutoff(unit: Unit, submitted_at: datetime) -> Cutoff:
-    """By default `deletion_days` after the marks were submitted; a unit may instead use
-    its sample deadline, up to the end of that day in Wales. A unit set to the deadline
-    without a deadline date falls back to the days."""
-    if (
-        unit.deletion_policy == Unit.DeletionPolicy.SERIES_DEADLINE
-        and unit.sample_deadline is not None
-    ):
-        end = datetime.combine(
-            unit.sample_deadline + timedelta(days=1), time.min, tzinfo=LONDON
-        )
-        return Cutoff(at=end, last_day=unit.sample_deadline)
-    at = submitted_at + timedelta(days=unit.deletion_days)
-    return Cutoff(at=at, last_day=timezone.localtime(at, LONDON).date())
-
-
-def cutoff_for(*, centre: Centre, unit: Unit) -> Cutoff | None:
-    """The cutoff of the centre's sheet, counted from its first submission (the one that
-    made the sample); None before there is a sample."""
-    sample = (
-        Sample.objects.filter(centre=centre, unit=unit)
-        .select_related("submission")
-        .first()
-    )
-    if sample is None:
-        return None
-    return deletion_cutoff(unit, sample.submission.submitted_at)
-
-
-# --- When uploads are open -------------------------------------------------------------
-
-
-def upload_refusal(
-    *,
-    centre: Centre,
-    unit: Unit,
-    kind: str,
-    entry: Entry | None,
-    known_sample: Sample | None = None,
-) -> str | None:
-    """Why this upload is refused, or None when it is allowed. `known_sample`: the
-    centre's sample of the unit when the caller has read it already."""
-    if not unit.has_uploads:
-        return _("Work for this unit is sent to the moderator, not uploaded.")
-    sample = known_sample or Sample.objects.filter(centre=centre, unit=unit).first()
-    if sample is None or sample.status != Sample.Status.READY:
-        return _(
-            "Files can be uploaded once the marks are submitted and the sample has "
-            "been generated."
-        )
-    if kind == Kind.CANDIDATE:
-        member = (
-            SampleMember.objects.filter(sample=sample, centre=centre, entry=entry)
-            .only("work_unavailable")
-            .first()
-            if entry is not None
-            else None
-        )
-        if member is None:
-            return _("Work is uploaded only for candidates in the sample.")
-        if member.work_unavailable:
-            return _(
-                "This candidate's work was recorded as unavailable; upload the "
-                "replacement candidate's work instead."
-            )
-    elif kind == Kind.GROUP:
-        if not unit.group_upload:
-            return _("This unit does not use group upload.")
-    elif kind != Kind.NOTE:
-        return _("Unknown kind of upload.")
-    return None
-
-
-def _check_open(*, centre: Centre, unit: Unit, kind: str, entry: Entry | None) -> None:
-    refusal = upload_refusal(centre=centre, unit=unit, kind=kind, entry=entry)
-    if refusal:
-        raise ValidationError(refusal)
-
-
-def too_large_message(size: int) -> str:
-    return _(
-        "The file is too large (%(size)s bytes): each file can be at most %(max)s."
-    ) % {"size": f"{size:,}", "max": filesizeformat(max_bytes())}
 
 
 # --- The resumable protocol ------------------------------------------------------------
@@ -211,7 +79,7 @@ def upload_start(
         raise ValidationError(_("The file is empty."))
     if size > max_bytes():
         raise TooLarge(too_large_message(size))
-    _check_open(centre=centre, unit=unit, kind=kind, entry=entry)
+    check_open(centre=centre, unit=unit, kind=kind, entry=entry)
     public_id = uuid.uuid4()
     session = UploadSession(
         public_id=public_id,
@@ -386,19 +254,6 @@ def _rewind(session: UploadSession, *, to: int) -> None:
     session.received, session.last_chunk_size, session.hash_state = to, 0, None
 
 
-def _remove_parts(session_pk: int) -> None:
-    session = UploadSession.objects.get(pk=session_pk)
-    storage.delete_prefix(session.parts_prefix)
-    UploadSession.objects.filter(pk=session_pk).update(parts_removed_at=timezone.now())
-
-
-def audit_target(unit: Unit, kind: str, entry: Entry | None, name: str) -> str:
-    """How an evidence file is named in its audit events (upload, delete, lock, scan)."""
-    if entry is not None:
-        return f"{unit.code} {entry.candidate.display_number}: {name}"
-    return f"{unit.code} {kind}: {name}"
-
-
 def upload_complete(
     *,
     session: UploadSession,
@@ -416,7 +271,7 @@ def upload_complete(
             % {"received": session.received, "size": session.declared_size}
         )
     unit, centre = session.unit, session.centre
-    _check_open(centre=centre, unit=unit, kind=session.kind, entry=session.entry)
+    check_open(centre=centre, unit=unit, kind=session.kind, entry=session.entry)
     if session.is_direct:
         return _complete_direct(
             session=session, acting_user=acting_user, request=request
@@ -440,7 +295,7 @@ def upload_complete(
     if joined.count != session.declared_size:
         default_storage.delete(key)
         raise ValidationError(_("The upload is incomplete; please upload it again."))
-    return _record_file(
+    return file_record(
         session=session,
         key=key,
         size=joined.count,
@@ -474,7 +329,7 @@ def _complete_in_place(
                 raise ValidationError(
                     _("The upload is incomplete; please upload it again.")
                 )
-            return _record_file(
+            return file_record(
                 session=session,
                 key=key,
                 size=size,
@@ -496,9 +351,7 @@ def _complete_direct(
 ) -> EvidenceFile:
     """The parts in the store become the file under its evidence key; the file is
     recorded without its SHA-256, which its scan task computes from the stored object
-    before scanning it (uploads/scans.py)."""
-    from .direct import direct_finish  # direct imports this module (the rules)
-
+    before scanning it (scans.py)."""
     try:
         size = direct_finish(session=session)
     except Exception as error:
@@ -509,7 +362,7 @@ def _complete_direct(
         if session.evidence_file_id is not None:
             return EvidenceFile.objects.get(pk=session.evidence_file_id)
         raise ValidationError(_("This upload is no longer open.")) from None
-    return _record_file(
+    return file_record(
         session=session,
         key=session.object_key,
         size=size,
@@ -517,189 +370,6 @@ def _complete_direct(
         acting_user=acting_user,
         request=request,
     )
-
-
-def _queue_scan(evidence_pk: int) -> None:
-    from .scans import file_scan_queue  # scans imports this module (audit_target)
-
-    file_scan_queue(evidence_pk)
-
-
-def _record_file(
-    *,
-    session: UploadSession,
-    key: str,
-    size: int,
-    sha256: str,
-    acting_user: User,
-    request: HttpRequest | None,
-    put_in_place: Callable[[], None] | None = None,
-) -> EvidenceFile:
-    """The evidence row, the session marked complete and the audit event, all at once;
-    `put_in_place` gives the bytes their key once the session is known to be open. If
-    anything fails the object under `key` is removed: no file without its row."""
-    unit, centre = session.unit, session.centre
-    try:
-        with transaction.atomic():
-            locked = UploadSession.objects.select_for_update().get(pk=session.pk)
-            if locked.status != UploadSession.Status.OPEN:
-                _discard_unrecorded(key)
-                if locked.evidence_file_id:
-                    return EvidenceFile.objects.get(pk=locked.evidence_file_id)
-                raise ValidationError(_("This upload is no longer open."))
-            if put_in_place is not None:
-                put_in_place()
-            evidence = EvidenceFile(
-                centre=centre,
-                unit=unit,
-                entry=locked.entry,
-                kind=locked.kind,
-                original_name=locked.declared_name,
-                size=size,
-                sha256=sha256,
-                storage_key=key,
-                uploaded_by=acting_user,
-                scan_queued_at=timezone.now(),
-            )
-            evidence.full_clean()
-            evidence.save()
-            locked.status = UploadSession.Status.COMPLETE
-            locked.evidence_file = evidence
-            locked.save(update_fields=["status", "evidence_file", "updated_at"])
-            audit_record(
-                action=AuditEvent.Action.FILE_UPLOADED,
-                actor=acting_user,
-                centre=centre,
-                target=audit_target(
-                    unit, evidence.kind, evidence.entry, evidence.original_name
-                ),
-                request=request,
-                file=str(evidence.public_id),
-                size=evidence.size,
-                sha256=evidence.sha256,
-            )
-            pk, evidence_pk = locked.pk, evidence.pk
-            # robust: a failure to remove the parts must not undo a committed file (the
-            # clean-up task removes them later).
-            transaction.on_commit(lambda: _remove_parts(pk), robust=True)
-            # Nobody outside the centre downloads it before its scan. robust: a broker
-            # that is down must not fail the upload; beat queues the scan again.
-            transaction.on_commit(lambda: _queue_scan(evidence_pk), robust=True)
-    except Exception:
-        _discard_unrecorded(key)
-        raise
-    return evidence
-
-
-def _discard_unrecorded(key: str) -> None:
-    """Remove the object under `key` unless an evidence row names it: the completions
-    of one direct upload share its key, and the one that lost a race must not remove
-    the file the other recorded (on the other paths every completion has its own)."""
-    if not EvidenceFile.objects.filter(storage_key=key).exists():
-        default_storage.delete(key)
-
-
-# --- Delete and lock -------------------------------------------------------------------
-
-
-def file_delete(
-    *,
-    evidence: EvidenceFile,
-    acting_user: User,
-    request: HttpRequest | None = None,
-) -> None:
-    """Soft-delete (the audit trail keeps its subject) and remove the stored object."""
-    with transaction.atomic():
-        locked = (
-            EvidenceFile.objects.select_for_update(of=("self",))
-            .select_related("unit", "centre", "entry__candidate")
-            .get(pk=evidence.pk)
-        )
-        if locked.deleted_at is not None:
-            raise ValidationError(_("That file has already been deleted."))
-        cutoff = cutoff_for(centre=locked.centre, unit=locked.unit)
-        if locked.locked_at is not None or (
-            cutoff is not None and cutoff.passed(timezone.now())
-        ):
-            raise ValidationError(_past_cutoff(cutoff))
-        locked.deleted_at = timezone.now()
-        locked.deleted_by = acting_user
-        try:
-            with transaction.atomic():
-                locked.save(update_fields=["deleted_at", "deleted_by"])
-        except IntegrityError:
-            # The database's clock has passed the cutoff (uploads migration 0004) a
-            # moment before ours did: the same answer as ours would have been.
-            raise ValidationError(_past_cutoff(cutoff)) from None
-        audit_record(
-            action=AuditEvent.Action.FILE_DELETED,
-            actor=acting_user,
-            centre=locked.centre,
-            target=audit_target(
-                locked.unit, locked.kind, locked.entry, locked.original_name
-            ),
-            request=request,
-            file=str(locked.public_id),
-            sha256=locked.sha256,
-        )
-        key = locked.storage_key
-        transaction.on_commit(lambda: default_storage.delete(key))
-
-
-def _past_cutoff(cutoff: Cutoff | None) -> str:
-    return (
-        cutoff.message if cutoff is not None else _("Files can no longer be deleted.")
-    )
-
-
-def files_lock_past_cutoff(*, now: datetime | None = None) -> int:
-    """Lock exactly the files whose unit's cutoff has passed; one audit event per file.
-    Files already locked (or deleted) are left alone, so running it twice changes
-    nothing."""
-    now = now or timezone.now()
-    sheets = (
-        EvidenceFile.objects.filter(locked_at__isnull=True, deleted_at__isnull=True)
-        .values_list("centre_id", "unit_id")
-        .distinct()
-    )
-    locked_count = 0
-    for centre_id, unit_id in sheets:
-        sample = (
-            Sample.objects.filter(centre_id=centre_id, unit_id=unit_id)
-            .select_related("submission", "unit")
-            .first()
-        )
-        if sample is None:
-            continue
-        if not deletion_cutoff(sample.unit, sample.submission.submitted_at).passed(now):
-            continue
-        with transaction.atomic():
-            due = (
-                EvidenceFile.objects.select_for_update(of=("self",))
-                .select_related("unit", "centre", "entry__candidate")
-                .filter(
-                    centre_id=centre_id,
-                    unit_id=unit_id,
-                    locked_at__isnull=True,
-                    deleted_at__isnull=True,
-                )
-            )
-            for evidence in due:
-                evidence.locked_at = now
-                evidence.save(update_fields=["locked_at"])
-                audit_record(
-                    action=AuditEvent.Action.FILE_LOCKED,
-                    centre=evidence.centre,
-                    target=audit_target(
-                        evidence.unit,
-                        evidence.kind,
-                        evidence.entry,
-                        evidence.original_name,
-                    ),
-                    file=str(evidence.public_id),
-                )
-                locked_count += 1
-    return locked_count
 
 
 def uploads_clean_abandoned(*, now: datetime | None = None) -> int:

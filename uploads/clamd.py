@@ -1,5 +1,6 @@
-"""Virus scanning of stored evidence files (issue 9, ASVS 5.4.3): one small interface and
-two back ends, chosen by the UPLOAD_SCANNER setting.
+"""The virus scanner's client (issue 9, ASVS 5.4.3): one small interface and two back
+ends, chosen by the UPLOAD_SCANNER setting. What is scanned when, and what a verdict
+changes, is uploads/services/scans.py's.
 
 - `clamd://host:3310` streams the file to ClamAV's daemon with its INSTREAM command
   (docker-compose.yml runs one). The daemon's limits must be raised for 1 GiB files
