@@ -94,7 +94,7 @@ def _evidence(centre: Centre, unit: Unit, owner: User, tag: str) -> EvidenceFile
         sha256="0" * 64,
         storage_key=_stored(f"evidence/matrix/{tag}-note", b"a note 12 by"),
         uploaded_by=owner,
-        # Scanned, so the allocated moderator may download it (uploads.scans).
+        # Scanned, so the allocated moderator may download it (uploads.services.scans).
         scan_status=ScanStatus.CLEAN,
     )
 
