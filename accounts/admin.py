@@ -13,13 +13,13 @@ from .models import User
 from .services.sessions import sessions_end_everywhere
 
 
-class UserCreationForm(BaseUserCreationForm):
+class UserCreationForm(BaseUserCreationForm[User]):
     class Meta:
         model = User
         fields = ("email",)
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(UserChangeForm[User]):
     class Meta:
         model = User
         # The fields the admin's fieldsets show, named so a new model field is not
@@ -40,14 +40,14 @@ class UserEditForm(UserChangeForm):
         )
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Any]):
     model = Membership
     extra = 0
     raw_id_fields = ["centre"]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     add_form = UserCreationForm
     form = UserEditForm
     ordering = ["email"]
@@ -91,13 +91,13 @@ class UserAdmin(DjangoUserAdmin):
             sessions_end_everywhere(user=obj)
 
 
-class AccessGrantInline(admin.TabularInline):
+class AccessGrantInline(admin.TabularInline[AccessGrant, Any]):
     model = AccessGrant
     extra = 0
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "centre", "account_type", "is_active"]
     list_filter = ["account_type", "is_active"]
     list_select_related = ["user", "centre"]

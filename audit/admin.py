@@ -7,7 +7,7 @@ from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_display = ["at", "actor_email", "action", "target", "centre", "ip_address"]
     list_filter = ["action"]
     search_fields = ["actor_email", "target", "=centre__number"]

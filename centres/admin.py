@@ -8,7 +8,7 @@ from .models import Centre
 
 
 @admin.register(Centre)
-class CentreAdmin(admin.ModelAdmin):
+class CentreAdmin(admin.ModelAdmin[Centre]):
     list_display = [
         "display_number",
         "name",

@@ -21,9 +21,11 @@ from django.utils.datastructures import MultiValueDict
 
 FIELD_LIMIT_ATTR = "post_field_limit"
 
+ViewFunc = Callable[..., HttpResponse]
 
-def allow_many_fields(limit: int) -> Callable[[Callable], Callable]:
-    def mark(view: Callable) -> Callable:
+
+def allow_many_fields(limit: int) -> Callable[[ViewFunc], ViewFunc]:
+    def mark(view: ViewFunc) -> ViewFunc:
         setattr(view, FIELD_LIMIT_ATTR, limit)
         return view
 
@@ -38,7 +40,7 @@ class ManyFieldsMiddleware:
         return self.get_response(request)
 
     def process_view(
-        self, request: HttpRequest, view_func: Callable, args: Any, kwargs: Any
+        self, request: HttpRequest, view_func: ViewFunc, args: Any, kwargs: Any
     ) -> None:
         limit = getattr(view_func, FIELD_LIMIT_ATTR, None)
         if (

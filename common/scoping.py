@@ -112,7 +112,7 @@ class CentreScopedManager(models.Manager[_M]):
         return queryset.filter(scope.condition)
 
 
-class ScopeFreshTask(Task):
+class ScopeFreshTask(Task[Any, Any]):
     """Every task starts with no scope, even when run in the caller's thread (eager mode,
     `apply()`), so each one must set its own; the app's `task_cls` (portal/celery.py)."""
 

@@ -35,18 +35,18 @@ if TYPE_CHECKING:
 
 
 @admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
+class QualificationAdmin(admin.ModelAdmin[Qualification]):
     list_display = ["name", "code"]
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(admin.ModelAdmin[Series]):
     list_display = ["name", "qualification", "results_day"]
     list_filter = ["qualification"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-class UnitAdminForm(forms.ModelForm):
+class UnitAdminForm(forms.ModelForm[Unit]):
     """The unit: its grade scale and way of assessment kept once marks for it are
     submitted (iamis.services.unit_structure_check). The admin supplies the fields."""
 
@@ -56,7 +56,7 @@ class UnitAdminForm(forms.ModelForm):
         return cleaned
 
 
-class TaskFormSet(forms.BaseInlineFormSet):
+class TaskFormSet(forms.BaseInlineFormSet[Task, Unit, Any]):
     """The unit's tasks: none added, removed or given another maximum once marks for
     the unit are submitted (iamis.services.unit_structure_check), and no maximum lowered
     below a mark already saved (task_maximum_check)."""
@@ -91,14 +91,14 @@ class TaskFormSet(forms.BaseInlineFormSet):
                     form.add_error("max_mark", error)
 
 
-class TaskInline(admin.TabularInline):
+class TaskInline(admin.TabularInline[Task, Any]):
     model = Task
     formset = TaskFormSet
     extra = 1
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(admin.ModelAdmin[Unit]):
     form = UnitAdminForm
     list_display = [
         "code",
@@ -114,7 +114,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
+class CandidateAdmin(admin.ModelAdmin[Candidate]):
     list_display = ["display_number", "surname", "forename", "date_of_birth", "centre"]
     list_select_related = ["centre"]
     list_filter = ["centre"]
@@ -122,7 +122,7 @@ class CandidateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(admin.ModelAdmin[Entry]):
     change_list_template = "admin/iamis/entry/change_list.html"
     list_display = ["candidate", "unit", "centre", "processed_at"]
     list_select_related = ["candidate", "unit", "unit__series", "centre"]

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from centres.models import Membership
 
 
-def count_of(queryset: QuerySet, group_by: str) -> Coalesce:
+def count_of(queryset: QuerySet[Any], group_by: str) -> Coalesce:
     """A correlated COUNT(*) of `queryset`, 0 when it has no rows.
 
     The unit lists count with these rather than `Count()` over a join: a join makes the

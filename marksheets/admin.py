@@ -53,7 +53,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(MarkChangeRequest)
-class MarkChangeRequestAdmin(admin.ModelAdmin):
+class MarkChangeRequestAdmin(admin.ModelAdmin[MarkChangeRequest]):
     """The board's queue. Approve and Reject ask for the note to the centre on a page of
     their own, then call marksheets.services.change_requests, which applies the mark, keeps the history
     and e-mails the centre."""

@@ -3,7 +3,10 @@ corrections and reports (read-only: moderators write them in their workspace).""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from centres.models import ModeratorAllocation
 
@@ -11,7 +14,7 @@ from .models import ClericalCorrection, ModeratorReport
 
 
 @admin.register(ModeratorAllocation)
-class ModeratorAllocationAdmin(admin.ModelAdmin):
+class ModeratorAllocationAdmin(admin.ModelAdmin[ModeratorAllocation]):
     list_display = ["unit", "centre", "moderator"]
     list_filter = ["unit__series"]
     search_fields = ["moderator__email", "centre__number", "centre__name", "unit__code"]
@@ -19,14 +22,14 @@ class ModeratorAllocationAdmin(admin.ModelAdmin):
     list_select_related = ["unit__series", "centre", "moderator"]
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
+class _ReadOnly(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -52,7 +52,7 @@ class FurtherSampleForm(forms.Form):
             numbers.append(int(part))
         return numbers
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         named = data.get("candidates")
         count, low, high = data.get("count"), data.get("low"), data.get("high")
@@ -75,7 +75,7 @@ class FurtherSampleForm(forms.Form):
         return data
 
 
-class ReportForm(forms.ModelForm):
+class ReportForm(forms.ModelForm[ModeratorReport]):
     class Meta:
         model = ModeratorReport
         fields = [

@@ -9,7 +9,7 @@ with that allocation's centre and unit, through the owning apps' selectors.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db.models import (
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def _count(queryset: QuerySet) -> Coalesce:
+def _count(queryset: QuerySet[Any]) -> Coalesce:
     counted = (
         queryset.order_by().values("centre_id").annotate(n=Count("pk")).values("n")
     )

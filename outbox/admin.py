@@ -7,7 +7,7 @@ from .models import Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(admin.ModelAdmin[Message]):
     """Read-only: what is still to send, and why a message keeps failing."""
 
     list_display = [

@@ -38,7 +38,7 @@ def _decide_each(
 
 
 @admin.register(ExamsOfficerChange)
-class ExamsOfficerChangeAdmin(admin.ModelAdmin):
+class ExamsOfficerChangeAdmin(admin.ModelAdmin[ExamsOfficerChange]):
     list_display = [
         "created_at",
         "centre_number",
@@ -155,7 +155,7 @@ class ExamsOfficerChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(admin.ModelAdmin):
+class RetentionRunAdmin(admin.ModelAdmin[RetentionRun]):
     """The retention log: read only, so it records what the runs did."""
 
     list_display = [

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,10 @@ from common.env import (
     env_scanner,
     env_str,
 )
+
+# Lets the admin classes name their model (admin.ModelAdmin[Unit]) for the type
+# checker: Django's generic classes take type arguments at run time too.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 
 from common import scoping
 
@@ -16,7 +18,7 @@ from .models import ReportRender
     acks_late=True,
     max_retries=services.MAX_ATTEMPTS,
 )
-def render_pdf(self, render_id: int) -> str:
+def render_pdf(self: Task[Any, Any], render_id: int) -> str:
     with scoping.centre_of(ReportRender, render_id, "reports.render_pdf"):
         try:
             render = services.render_run(render_id=render_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 from django.db import DatabaseError
 
 from common import scoping
@@ -21,7 +23,7 @@ from .models import Sample
     max_retries=services.MAX_ATTEMPTS,
     acks_late=True,
 )
-def generate_sample(self, submission_id: int) -> str:
+def generate_sample(self: Task[Any, Any], submission_id: int) -> str:
     with scoping.centre_of(Submission, submission_id, "sampling.generate_sample"):
         try:
             sample = services.sample_generate(submission_id=submission_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 
 from common import scoping
 
@@ -13,7 +15,7 @@ MAX_ATTEMPTS = 3
 
 
 @shared_task(name="training.render_certificate", bind=True, acks_late=True)
-def render_certificate(self, certificate_id: int) -> str:
+def render_certificate(self: Task[Any, Any], certificate_id: int) -> str:
     with scoping.centre_of(Certificate, certificate_id, "training.render_certificate"):
         try:
             return services.certificate_render(certificate_id=certificate_id).status

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import EvidenceFile, UploadSession
 
 
 @admin.register(EvidenceFile)
-class EvidenceFileAdmin(admin.ModelAdmin):
+class EvidenceFileAdmin(admin.ModelAdmin[EvidenceFile]):
     list_display = [
         "original_name",
         "centre",
@@ -22,15 +25,15 @@ class EvidenceFileAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "sha256", "centre__number", "unit__code"]
     readonly_fields = [field.name for field in EvidenceFile._meta.fields]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(UploadSession)
-class UploadSessionAdmin(admin.ModelAdmin):
+class UploadSessionAdmin(admin.ModelAdmin[UploadSession]):
     list_display = [
         "declared_name",
         "centre",
@@ -42,5 +45,5 @@ class UploadSessionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     readonly_fields = [field.name for field in UploadSession._meta.fields]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

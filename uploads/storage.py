@@ -55,7 +55,7 @@ def upload_file_key(prefix: str) -> str:
     return f"{prefix}upload"
 
 
-class _BlockFile(File):
+class _BlockFile(File[bytes]):
     # FileSystemStorage copies in DEFAULT_CHUNK_SIZE steps: 64 KiB costs a Python round
     # trip per 64 KiB of a 1 GB upload; a 1 MiB step keeps memory small and the loop short.
     DEFAULT_CHUNK_SIZE = BLOCK

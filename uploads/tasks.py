@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 
 from common import scoping
 
@@ -31,7 +33,7 @@ def clean_abandoned_uploads() -> int:
 @shared_task(
     name="uploads.scan_file", bind=True, acks_late=True, max_retries=SCAN_RETRIES
 )
-def scan_file(self, evidence_id: int) -> str:
+def scan_file(self: Task[Any, Any], evidence_id: int) -> str:
     with scoping.centre_of(EvidenceFile, evidence_id, "uploads.scan_file"):
         try:
             return scans.file_scan(evidence_id=evidence_id)

@@ -153,7 +153,7 @@ class PasswordConfirmationForm(forms.Form):
         # admin's password: failures count towards the same lockout. The lock is checked
         # first with the address under both keys axes may read (its username field is
         # the model's USERNAME_FIELD, "email"; our AXES_USERNAME_CALLABLE reads "username").
-        password = self.cleaned_data["password"]
+        password: str = self.cleaned_data["password"]
         user = self.request.user
         email = getattr(user, "email", "")
         if not AxesProxyHandler.is_allowed(
@@ -172,7 +172,7 @@ class PasswordConfirmationForm(forms.Form):
         return password
 
 
-class UnitChoiceField(forms.ModelMultipleChoiceField):
+class UnitChoiceField(forms.ModelMultipleChoiceField[Unit]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.code} {obj.title}"
 
@@ -218,9 +218,10 @@ class MemberAccessForm(PasswordConfirmationForm):
         )
         centre = membership.centre
         qualifications = cast(
-            forms.ModelMultipleChoiceField, self.fields["iamis_qualifications"]
+            forms.ModelMultipleChoiceField[Qualification],
+            self.fields["iamis_qualifications"],
         )
-        units = cast(forms.ModelMultipleChoiceField, self.fields["iamis_units"])
+        units = cast(forms.ModelMultipleChoiceField[Unit], self.fields["iamis_units"])
         qualifications.queryset = iamis_qualification_choices(
             centre=centre, membership=membership
         )

@@ -44,7 +44,7 @@ class CodeStepForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].replace(" ", "")
+        code: str = self.cleaned_data["code"].replace(" ", "")
         if not is_code(code):
             raise forms.ValidationError(
                 _("Enter the 6 digits your authenticator app shows.")
@@ -94,7 +94,7 @@ class NewPasswordForm(forms.Form):
         return cleaned
 
 
-class MembershipChoiceField(forms.ModelChoiceField):
+class MembershipChoiceField(forms.ModelChoiceField[Membership]):
     def label_from_instance(self, obj: Membership) -> str:
         return str(obj.centre)
 

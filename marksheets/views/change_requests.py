@@ -50,7 +50,7 @@ def _value_rows(
 ) -> list[ValueRow]:
     """Current (and requested) value side by side, one row per task for multi-task units."""
     other = requested or {}
-    display = change_requests.value_display
+    display = mark_values.value_display
     if unit.is_outcome_unit:
         rows = [ValueRow(_("Grade"), display(current), display(other))]
     elif len(tasks) > 1:
