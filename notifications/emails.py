@@ -1,17 +1,5 @@
-"""The portal's e-mails: who gets each one, in which language, and sending it once.
-
-Every e-mail has a plain-text body and an HTML alternative, rendered from templates under
-`translation.override(<the recipient's language>)` and labelled with a Content-Language
-header. A recipient's language is their account's preference; an address without an
-account (a post-results address, an invitee) gets the language the centre or the invite
-gave, English otherwise. Recipients who share a language get one message together
-(they are colleagues at one centre); everyone else gets their own.
-
-Sending once: each (notification, recipient) is a `SentNotification` row with a unique
-key, inserted in the same transaction that sends the e-mail. A rerun finds the row and
-sends nothing; two runs at once queue on the unique key, and the second (after an
-IntegrityError and a retry) finds the row too. A crash after the mail server took the
-message but before the commit would send it again on retry: e-mail offers no better.
+"""The portal's e-mails: who gets each one and what it says; `delivery.deliver` sends
+each once, in each recipient's language.
 
 Each function here is the whole body of one task in `notifications.tasks`, so it takes
 ids, loads what it needs and returns how many recipients it sent to.
@@ -19,29 +7,32 @@ ids, loads what it needs and returns how many recipients it sent to.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.models import Invite, User
-from accounts.selectors import exams_officer_of, iamis_users
+from accounts.models import Invite
+from accounts.selectors import iamis_users
 from accounts.services.invites import link_is_current
 from centres.models import Centre
 from common.urls import absolute_url
 from iamis.models import Entry, Submission, Unit
 from iamis.selectors import sheet_progress, units_for_member
 
+from .delivery import (
+    Recipient,
+    deliver,
+    exams_officer,
+    merge,
+    people,
+    recipients_for,
+)
 from .models import SentNotification
 
 if TYPE_CHECKING:
@@ -54,145 +45,6 @@ REMINDER_DAYS = (7, 1)
 # A report published before results day is announced by the daily run on or after that
 # day; a run missed for up to this many days still announces it.
 REPORT_CATCH_UP_DAYS = 7
-
-
-@dataclass(frozen=True)
-class Recipient:
-    address: str
-    language: str
-    user: User | None = None
-
-
-def recipients_for(
-    addresses: Iterable[str], *, language: str = "en"
-) -> list[Recipient]:
-    """Each address once (whatever its case), in its account's language if it has one."""
-    unique: dict[str, str] = {}
-    for address in addresses:
-        address = (address or "").strip()
-        if address:
-            unique.setdefault(address.lower(), address)
-    # Accounts store their address in lower case (UserManager.create_user).
-    users = {
-        user.email.lower(): user
-        for user in User.objects.filter(email__in=list(unique), is_active=True)
-    }
-    return [
-        Recipient(
-            address=address,
-            language=users[lower].language if lower in users else language,
-            user=users.get(lower),
-        )
-        for lower, address in unique.items()
-    ]
-
-
-def _people(users: Iterable[User]) -> list[Recipient]:
-    return [Recipient(user.email, user.language, user) for user in users]
-
-
-def exams_officer(centre: Centre) -> list[Recipient]:
-    """The centre's exams officer: their account, or the address on the centre record."""
-    membership = exams_officer_of(centre=centre)
-    if membership is not None:
-        return _people([membership.user])
-    return recipients_for([centre.exams_officer_email])
-
-
-def _merge(*groups: list[Recipient]) -> list[Recipient]:
-    seen: dict[str, Recipient] = {}
-    for group in groups:
-        for recipient in group:
-            seen.setdefault(recipient.address.lower(), recipient)
-    return list(seen.values())
-
-
-def deliver(
-    *,
-    kind: str,
-    about: str,
-    recipients: list[Recipient],
-    template: str,
-    subject: Promise,
-    subject_values: dict[str, Any] | None = None,
-    context: dict[str, Any],
-    centre: Centre | None,
-) -> int:
-    """Send `template` (.txt and .html) to everyone not already sent this notification;
-    one message per language. Returns how many recipients it was sent to."""
-    by_language: dict[str, list[Recipient]] = {}
-    for recipient in recipients:
-        by_language.setdefault(recipient.language, []).append(recipient)
-    sent = 0
-    for language, group in by_language.items():
-        sent += _deliver_in(
-            language,
-            group,
-            kind=kind,
-            about=about,
-            template=template,
-            subject=subject,
-            subject_values=subject_values or {},
-            context=context,
-            centre=centre,
-        )
-    return sent
-
-
-def _key(kind: str, about: str, address: str) -> str:
-    return f"{kind}:{about}:{address.lower()}"
-
-
-def _deliver_in(
-    language: str,
-    group: list[Recipient],
-    *,
-    kind: str,
-    about: str,
-    template: str,
-    subject: Promise,
-    subject_values: dict[str, Any],
-    context: dict[str, Any],
-    centre: Centre | None,
-) -> int:
-    with transaction.atomic():
-        keys = {_key(kind, about, r.address): r for r in group}
-        done = set(
-            SentNotification.objects.filter(key__in=list(keys)).values_list(
-                "key", flat=True
-            )
-        )
-        todo = [r for key, r in keys.items() if key not in done]
-        if not todo:
-            return 0
-        # Inserted before sending: a concurrent run of the same task waits here on the
-        # unique key until this transaction ends, then fails and retries to find it.
-        SentNotification.objects.bulk_create(
-            SentNotification(
-                key=_key(kind, about, r.address),
-                kind=kind,
-                about=about,
-                address=r.address,
-                user=r.user,
-                centre=centre,
-                language=language,
-            )
-            for r in todo
-        )
-        with translation.override(language):
-            text = render_to_string(f"{template}.txt", context)
-            html = render_to_string(f"{template}.html", context)
-            # A plural subject (ngettext_lazy keyed on "count") picks its form here.
-            title = str(subject % subject_values) if subject_values else str(subject)
-        message = EmailMultiAlternatives(
-            title,
-            text,
-            to=[r.address for r in todo],
-            headers={"Content-Language": language},
-        )
-        message.attach_alternative(html, "text/html")
-        message.send()
-    return len(todo)
 
 
 # --- One function per notification ---------------------------------------------------
@@ -236,8 +88,8 @@ def submission_receipt(*, submission_id: int) -> int:
     return deliver(
         kind=Kind.SUBMISSION_RECEIPT,
         about=f"submission-{submission.pk}",
-        recipients=_merge(
-            _people([submission.submitted_by]), exams_officer(submission.centre)
+        recipients=merge(
+            people([submission.submitted_by]), exams_officer(submission.centre)
         ),
         template="notifications/email/submission_receipt",
         subject=ngettext_lazy(
@@ -279,8 +131,8 @@ def sample_ready(*, sample_id: int) -> int:
     return deliver(
         kind=Kind.SAMPLE_READY,
         about=f"sample-{sample.pk}",
-        recipients=_merge(
-            _people([sample.submission.submitted_by]), exams_officer(sample.centre)
+        recipients=merge(
+            people([sample.submission.submitted_by]), exams_officer(sample.centre)
         ),
         template="notifications/email/sample_ready",
         subject=_("Sample ready: %(code)s"),
@@ -413,7 +265,7 @@ def reminder_recipients(centre: Centre, unit: Unit) -> list[Recipient]:
         for membership in iamis_users(centre=centre)
         if units_for_member(membership=membership).filter(pk=unit.pk).exists()
     ]
-    everyone = _merge(exams_officer(centre), _people(may_open))
+    everyone = merge(exams_officer(centre), people(may_open))
     return [r for r in everyone if r.user is None or r.user.deadline_reminders]
 
 
@@ -477,7 +329,7 @@ def password_reset(*, reset_id: str, email: str, site: str) -> int:
         sent += deliver(
             kind=Kind.PASSWORD_RESET,
             about=f"password-reset-{reset_id}",
-            recipients=_people([user]),
+            recipients=people([user]),
             template="accounts/password_reset/email",
             subject=_("Reset your Internal Assessment Portal password"),
             context={"user": user, "link": f"{site.rstrip('/')}{path}"},
@@ -506,7 +358,7 @@ def change_request_receipt(*, change_request_id: int) -> int:
     return deliver(
         kind=Kind.CHANGE_REQUEST_RECEIPT,
         about=f"change-request-{change.pk}",
-        recipients=_merge(_people([change.requested_by]), exams_officer(change.centre)),
+        recipients=merge(people([change.requested_by]), exams_officer(change.centre)),
         template="iamis/email/change_request_received",
         subject=_("Mark change request received: %(unit)s, candidate %(candidate)s"),
         subject_values={"unit": unit.code, "candidate": candidate.display_number},
@@ -603,8 +455,8 @@ def eo_change_receipt(*, change_id: int, language: str = "en") -> int:
         recipients = recipients_for([change.sender_email], language=language)
     else:
         requester = [change.requested_by] if change.requested_by else []
-        recipients = _merge(
-            _people(requester),
+        recipients = merge(
+            people(requester),
             exams_officer(change.centre) if change.centre else [],
         )
     return deliver(

@@ -1,4 +1,4 @@
-"""Forms for Edit your profile. They validate and normalise only; accounts.profile saves."""
+"""Forms for Edit your profile. They validate and normalise only; accounts.services.profile saves."""
 
 from __future__ import annotations
 
