@@ -168,7 +168,7 @@ def change_request_new(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     )
     return render(
         request,
-        "iamis/change_requests/new.html",
+        "marksheets/change_requests/new.html",
         {
             "unit": unit,
             "lookup": lookup,
@@ -194,7 +194,7 @@ def change_request_list(request: CentreRequest) -> HttpResponse:
         for change in page
     ]
     return render(
-        request, "iamis/change_requests/list.html", {"page": page, "rows": rows}
+        request, "marksheets/change_requests/list.html", {"page": page, "rows": rows}
     )
 
 
@@ -212,7 +212,7 @@ def change_request_detail(
     tasks = list(unit.tasks.all())
     return render(
         request,
-        "iamis/change_requests/detail.html",
+        "marksheets/change_requests/detail.html",
         {
             "change": change,
             "unit": unit,

@@ -27,7 +27,7 @@ from .. import selectors as sheet_selectors
 from ..forms.paste import ConfirmPasteForm, PasteForm
 from ..rows import build_row
 
-TEMPLATE = "iamis/paste/paste.html"
+TEMPLATE = "marksheets/paste/paste.html"
 
 
 def _read_paste(

@@ -41,7 +41,7 @@ def index(request: CentreRequest) -> HttpResponse:
     )
     return render(
         request,
-        "iamis/index.html",
+        "marksheets/index.html",
         {"series_groups": series_groups, "report_unit_ids": report_unit_ids},
     )
 
@@ -58,7 +58,7 @@ def dashboard(request: CentreRequest) -> HttpResponse:
     )
     return render(
         request,
-        "iamis/dashboard.html",
+        "marksheets/dashboard.html",
         {
             "rows": rows,
             "show": show,
@@ -190,7 +190,7 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     whatever the number of rows shown (allow_many_fields: "Rows: All" on a big unit)."""
     unit = selectors.access_sheet_unit(membership=request.membership, unit_id=unit_id)
     if request.method == "GET":
-        return render(request, "iamis/marksheet.html", _sheet_context(request, unit))
+        return render(request, "marksheets/marksheet.html", _sheet_context(request, unit))
 
     tasks = selectors.unit_tasks(unit)
     numbers = [
@@ -220,7 +220,7 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
             % {"saved": saved, "count": len(problems)},
         )
         return render(
-            request, "iamis/marksheet.html", _sheet_context(request, unit, problems)
+            request, "marksheets/marksheet.html", _sheet_context(request, unit, problems)
         )
     if saved:
         messages.success(
@@ -323,7 +323,7 @@ def submit(request: CentreRequest, unit_id: UUID) -> HttpResponse:
             )
     return render(
         request,
-        "iamis/submit_confirm.html",
+        "marksheets/submit_confirm.html",
         {"unit": unit, "progress": progress, "error": error},
         status=200,
     )
@@ -339,7 +339,7 @@ def submitted(
         centre=request.centre, unit=unit, submission_id=submission_id
     )
     return render(
-        request, "iamis/submitted.html", {"unit": unit, "submission": submission}
+        request, "marksheets/submitted.html", {"unit": unit, "submission": submission}
     )
 
 
@@ -351,7 +351,7 @@ def moderator_details(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     allocation = selectors.moderator_for(centre=request.centre, unit=unit)
     return render(
         request,
-        "iamis/moderator_details.html",
+        "marksheets/moderator_details.html",
         {"unit": unit, "allocation": allocation, "submitted": progress.submitted > 0},
     )
 
@@ -365,7 +365,7 @@ def print_marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     rows = [build_row(entry, unit, tasks) for entry in entries]
     return render(
         request,
-        "iamis/print.html",
+        "marksheets/print.html",
         {
             "unit": unit,
             "tasks": tasks,
@@ -388,7 +388,7 @@ def candidate_detail(request: CentreRequest, candidate_no: int) -> HttpResponse:
     history = selectors.mark_history(centre=request.centre, entries=entries)
     return render(
         request,
-        "iamis/candidate_detail.html",
+        "marksheets/candidate_detail.html",
         {
             "candidate": candidate,
             "entries": [
