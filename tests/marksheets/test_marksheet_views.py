@@ -12,7 +12,7 @@ from django.urls import reverse
 from iamis.models import Mark
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
 
-from .marking import NOT_MARKS, bulk_sheet, fill
+from tests.iamis.marking import NOT_MARKS, bulk_sheet, fill
 
 
 def _sheet_url(unit, **query):
