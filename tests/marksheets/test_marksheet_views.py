@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from iamis.models import Mark
 from tests.factories import CandidateFactory, EntryFactory, TaskFactory, UnitFactory
-
 from tests.iamis.marking import NOT_MARKS, bulk_sheet, fill
 
 
