@@ -190,7 +190,9 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     whatever the number of rows shown (allow_many_fields: "Rows: All" on a big unit)."""
     unit = selectors.access_sheet_unit(membership=request.membership, unit_id=unit_id)
     if request.method == "GET":
-        return render(request, "marksheets/marksheet.html", _sheet_context(request, unit))
+        return render(
+            request, "marksheets/marksheet.html", _sheet_context(request, unit)
+        )
 
     tasks = selectors.unit_tasks(unit)
     numbers = [
@@ -220,7 +222,9 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
             % {"saved": saved, "count": len(problems)},
         )
         return render(
-            request, "marksheets/marksheet.html", _sheet_context(request, unit, problems)
+            request,
+            "marksheets/marksheet.html",
+            _sheet_context(request, unit, problems),
         )
     if saved:
         messages.success(
