@@ -78,6 +78,10 @@ def allocations_for(*, moderator: User) -> QuerySet[ModeratorAllocation]:
 def access_allocation(
     *, moderator: User, centre_number: int, unit_id: UUID
 ) -> ModeratorAllocation:
+    """The allocation of the centre's unit to this moderator; a 404 for anything not
+    allocated to them, and for anyone who is no longer a moderator."""
+    if not moderator.is_moderator:
+        raise Http404
     return get_object_or_404(
         ModeratorAllocation.objects.select_related(
             "centre", "unit__series", "moderator"

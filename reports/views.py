@@ -127,16 +127,6 @@ def centre_moderator_report_pdf(request: CentreRequest, unit_id: UUID) -> HttpRe
     return redirect("reports:render", render_id=made.public_id)
 
 
-def _allocation(
-    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
-) -> ModeratorAllocation:
-    if not request.user.is_moderator:
-        raise Http404
-    return moderation_selectors.access_allocation(
-        moderator=request.user, centre_number=centre_number, unit_id=unit_id
-    )
-
-
 def _args(allocation: ModeratorAllocation) -> list[object]:
     return [allocation.centre.number, allocation.unit.public_id]
 
@@ -146,7 +136,9 @@ def _args(allocation: ModeratorAllocation) -> list[object]:
 def moderator_report_pdf(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = moderation_selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
     report = moderation_selectors.report_for(
         centre=allocation.centre, unit=allocation.unit
     )
@@ -165,7 +157,9 @@ def moderator_report_pdf(
 def _moderator_render(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID, render_id: UUID
 ) -> tuple[ModeratorAllocation, ReportRender]:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = moderation_selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
     units = type(allocation.unit).objects.filter(pk=allocation.unit_id)
     made = selectors.access_render(
         centre=allocation.centre, units=units, render_id=render_id

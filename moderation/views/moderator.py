@@ -14,7 +14,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -39,16 +39,6 @@ from uploads.models import EvidenceFile
 from .. import selectors, services
 from ..forms import FurtherSampleForm, ReportForm
 from ..models import ClericalCorrection
-
-
-def _allocation(
-    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
-) -> ModeratorAllocation:
-    if not request.user.is_moderator:
-        raise Http404
-    return selectors.access_allocation(
-        moderator=request.user, centre_number=centre_number, unit_id=unit_id
-    )
 
 
 def _args(allocation: ModeratorAllocation) -> list[object]:
@@ -88,7 +78,9 @@ class MemberRow:
 def workspace(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
     centre, unit = allocation.centre, allocation.unit
     progress = iamis_selectors.sheet_progress(centre=centre, unit=unit)
     sample = sampling_selectors.sample_for(centre=centre, unit=unit)
@@ -143,7 +135,9 @@ def marks(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
     """Every candidate on the sheet, for clerical checks and naming further samples."""
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
     corrections = selectors.current_corrections(
         centre=allocation.centre, unit=allocation.unit
     )
@@ -168,7 +162,9 @@ def marks(
 def file_download(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID, file_id: UUID
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
     evidence = upload_selectors.access_file(
         centre=allocation.centre, unit=allocation.unit, file_id=file_id
     )
@@ -190,7 +186,9 @@ def correction(
     unit_id: UUID,
     candidate_no: int,
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
     centre, unit = allocation.centre, allocation.unit
     entry = iamis_selectors.access_entry(
         centre=centre, unit=unit, candidate_no=candidate_no
@@ -270,7 +268,9 @@ def correction(
 def further_sample(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
     back = reverse("moderation:workspace", args=_args(allocation))
     sample = sampling_selectors.sample_for(
         centre=allocation.centre, unit=allocation.unit
@@ -316,7 +316,9 @@ def further_sample(
 def report_edit(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
     report = selectors.report_for(centre=allocation.centre, unit=allocation.unit)
     form = ReportForm(request.POST or None, instance=report)
     error = ""
