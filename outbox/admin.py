@@ -16,9 +16,14 @@ class MessageAdmin(admin.ModelAdmin[Message]):
         "published_at",
         "attempts",
         "sent_at",
+        "failed_at",
         "last_error",
     ]
-    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "kind",
+        ("sent_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+    ]
     readonly_fields = [
         "kind",
         "arguments",
@@ -27,6 +32,7 @@ class MessageAdmin(admin.ModelAdmin[Message]):
         "attempts",
         "last_error",
         "sent_at",
+        "failed_at",
     ]
     exclude = ["secrets"]
 

@@ -3,7 +3,8 @@ same transaction as the change it is about (the transactional outbox).
 
 A change that commits has its row; a change rolled back has none. The row stays
 pending until a handler has sent it, so an e-mail survives Redis or the mail server
-being away when the change was made: `outbox.tasks.sweep` hands it over again.
+being away when the change was made: `outbox.tasks.sweep` hands it over again, and
+gives it up (failed_at) only after about a day of trying.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Message(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True)
+    # Given up after outbox.tasks.MAX_HANDOVERS hand-overs; its secrets are emptied.
+    failed_at = models.DateTimeField(_("given up"), null=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -36,7 +39,7 @@ class Message(models.Model):
             # The sweep reads only what is still to send.
             models.Index(
                 fields=["published_at"],
-                condition=Q(sent_at__isnull=True),
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
                 name="outbox_unsent",
             ),
         ]

@@ -22,5 +22,7 @@ def notify(
     message = Message.objects.create(
         kind=kind, arguments=arguments, secrets=dict(secrets or {})
     )
-    transaction.on_commit(partial(publish, message.pk))
+    # robust: a failure here (the database, an in-process handler) is logged, and the
+    # change, already committed, is not turned into an error; the sweep tries again.
+    transaction.on_commit(partial(publish, message.pk), robust=True)
     return message

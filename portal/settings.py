@@ -190,6 +190,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "outbox.sweep",
         "schedule": 60.0,
+        # A sweep still queued when the next is due is dropped, not run twice.
+        "options": {"expires": 55},
+    },
+    "purge-sent-outbox": {
+        "task": "outbox.purge",
+        "schedule": crontab(hour=3, minute=40),
     },
     # A sample whose task was lost (crash between commit and enqueue) is queued again.
     "requeue-pending-samples": {

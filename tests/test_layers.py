@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
@@ -47,24 +48,34 @@ def test_every_app_imports_only_the_apps_below_it(tmp_path):
     assert "1 kept, 0 broken" in result.stdout
 
 
-def test_an_import_up_from_the_ground_floor_breaks_the_build(tmp_path):
+@pytest.mark.parametrize(
+    ("module", "planted", "broken", "arrow"),
+    [
+        # The ground floor reaching up into a domain app.
+        (
+            "common/numbers.py",
+            "from iamis.models import Entry",
+            "common is not allowed to import iamis",
+            "common.numbers -> iamis.models",
+        ),
+        # A domain service calling up into e-mail instead of recording it in the outbox.
+        (
+            "sampling/services.py",
+            "from notifications import tasks",
+            "sampling is not allowed to import notifications",
+            "sampling.services -> notifications",
+        ),
+    ],
+)
+def test_a_planted_upward_import_breaks_the_build(
+    tmp_path, module, planted, broken, arrow
+):
     tree = _copy_of_the_code(tmp_path)
-    with (tree / "common" / "numbers.py").open("a") as module:
-        module.write("\nfrom iamis.models import Entry  # noqa\n")
+    with (tree / module).open("a") as source:
+        source.write(f"\n{planted}  # noqa\n")
 
     result = _lint_imports(tree)
 
     assert result.returncode != 0
-    assert "common is not allowed to import iamis" in result.stdout
-    assert "common.numbers -> iamis.models" in result.stdout
-
-
-def test_a_domain_app_that_calls_up_into_email_breaks_the_build(tmp_path):
-    tree = _copy_of_the_code(tmp_path)
-    with (tree / "sampling" / "services.py").open("a") as module:
-        module.write("\nfrom notifications import tasks  # noqa\n")
-
-    result = _lint_imports(tree)
-
-    assert result.returncode != 0
-    assert "sampling is not allowed to import notifications" in result.stdout
+    assert broken in result.stdout
+    assert arrow in result.stdout

@@ -22,9 +22,14 @@ def _relabel(apps, schema_editor, *, backwards):
     content_type = apps.get_model("contenttypes", "ContentType")
     for model, old_app in MOVED.items():
         source, target = ("centres", old_app) if backwards else (old_app, "centres")
-        content_type.objects.filter(app_label=source, model=model).update(
-            app_label=target
-        )
+        moving = content_type.objects.filter(app_label=source, model=model)
+        if not moving.exists():
+            continue
+        # A migrate run that stopped between the apps may have made the other label's
+        # content type too (post_migrate, with both models in the state): it is empty
+        # and new, so it gives way to the one that carries the history.
+        content_type.objects.filter(app_label=target, model=model).delete()
+        moving.update(app_label=target)
 
 
 def move_content_types(apps, schema_editor):
@@ -41,6 +46,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('iamis', '0006_unit_structure_guard'),
+        ('accounts', '0005_membership_joined_left'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
