@@ -142,3 +142,20 @@ def test_bandit_fails_the_build_on_a_medium_or_high_finding(tmp_path):
     assert result.returncode == 1
     tests = {issue["test_id"] for issue in json.loads(result.stdout)["results"]}
     assert "B602" in tests
+
+
+def test_semgrep_checks_the_modules_of_a_forms_package_too(tmp_path):
+    forms_package = tmp_path / "someapp" / "forms"
+    forms_package.mkdir(parents=True)
+    (forms_package / "__init__.py").write_text("")
+    (forms_package / "pick.py").write_text(
+        "from centres.models import Membership\n\n\n"
+        "def members():\n"
+        "    return Membership.objects.all()\n"
+    )
+
+    found = _semgrep(tmp_path)
+
+    assert [r["check_id"].rsplit(".", 1)[-1] for r in found] == [
+        "no-unscoped-centre-model-in-views"
+    ]
