@@ -48,7 +48,7 @@ class SeriesAdmin(admin.ModelAdmin[Series]):
 
 class UnitAdminForm(forms.ModelForm[Unit]):
     """The unit: its grade scale and way of assessment kept once marks for it are
-    submitted (iamis.services.unit_structure_check). The admin supplies the fields."""
+    submitted (iamis.services.entries.unit_structure_check). The admin supplies the fields."""
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
@@ -58,7 +58,7 @@ class UnitAdminForm(forms.ModelForm[Unit]):
 
 class TaskFormSet(forms.BaseInlineFormSet[Task, Unit, Any]):
     """The unit's tasks: none added, removed or given another maximum once marks for
-    the unit are submitted (iamis.services.unit_structure_check), and no maximum lowered
+    the unit are submitted (iamis.services.entries.unit_structure_check), and no maximum lowered
     below a mark already saved (task_maximum_check)."""
 
     def clean(self) -> None:

@@ -9,8 +9,6 @@ limit is the same 404 as another centre's.
 from __future__ import annotations
 
 import json
-from itertools import groupby
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -34,7 +32,6 @@ from .models import (
     Entry,
     MarkChange,
     MarkChangeRequest,
-    Series,
     Submission,
     Task,
     Unit,
@@ -208,20 +205,6 @@ SORT_CHOICES = ("number", "name", "mark")
 ROWS_CHOICES = ("20", "50", "100", "all")
 
 
-def rows_shown(progress: SheetProgress, *, show: str, search: str) -> int | None:
-    """How many rows `marksheet_rows` gives for these options, when the sheet's
-    progress counts already say (None: they do not, the rows must be counted)."""
-    if search:
-        return None
-    if show == "all":
-        return progress.entries
-    if show == "marked":
-        return progress.complete
-    if show == "unmarked":
-        return progress.entries - progress.complete
-    return None
-
-
 def sheet_progress(*, centre: Centre, unit: Unit) -> SheetProgress:
     counts = Entry.objects.filter(centre=centre, unit=unit).aggregate(
         entries=Count("pk"),
@@ -237,27 +220,6 @@ def units_with_progress(*, membership: Membership) -> QuerySet[Unit]:
     return units_for_member(membership=membership).annotate(
         complete_count=count_of(entries.filter(mark__is_complete=True), "unit"),
         submitted_count=count_of(entries.filter(mark__is_locked=True), "unit"),
-    )
-
-
-def sheets_by_series(
-    *, membership: Membership
-) -> list[tuple[Series, list[tuple[Unit, SheetProgress]]]]:
-    """The member's units grouped by series, each with how far its sheet has got (the
-    IAMIS index; one query)."""
-    units = units_with_progress(membership=membership)
-    return [
-        (series, [(unit, _progress_of(unit)) for unit in group])
-        for series, group in groupby(units, key=attrgetter("series"))
-    ]
-
-
-def _progress_of(unit: Unit) -> SheetProgress:
-    counts: Any = unit  # the counts are units_with_progress's annotations
-    return SheetProgress(
-        entries=counts.entry_count,
-        complete=counts.complete_count,
-        submitted=counts.submitted_count,
     )
 
 

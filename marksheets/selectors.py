@@ -30,7 +30,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from itertools import groupby
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -38,8 +40,13 @@ from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre
 from common.numbers import whole_number_or_none
-from iamis.models import Entry, MarkChange, Marksheet, Unit
-from iamis.selectors import count_of, sheet_entries_of, units_for_member
+from iamis.models import Entry, MarkChange, Marksheet, Series, Unit
+from iamis.selectors import (
+    count_of,
+    sheet_entries_of,
+    units_for_member,
+    units_with_progress,
+)
 from iamis.services.marks import SheetProgress
 from moderation.models import ClericalCorrection
 from sampling.models import Sample, SampleMember
@@ -290,3 +297,38 @@ def marksheet_rows(
             F("mark__total").desc(nulls_last=True), "candidate__number"
         )
     return rows.order_by("candidate__number")
+
+
+def rows_shown(progress: SheetProgress, *, show: str, search: str) -> int | None:
+    """How many rows `marksheet_rows` gives for these options, when the sheet's
+    progress counts already say (None: they do not, the rows must be counted)."""
+    if search:
+        return None
+    if show == "all":
+        return progress.entries
+    if show == "marked":
+        return progress.complete
+    if show == "unmarked":
+        return progress.entries - progress.complete
+    return None
+
+
+def sheets_by_series(
+    *, membership: Membership
+) -> list[tuple[Series, list[tuple[Unit, SheetProgress]]]]:
+    """The member's units grouped by series, each with how far its sheet has got (the
+    IAMIS index; one query)."""
+    units = units_with_progress(membership=membership)
+    return [
+        (series, [(unit, _progress_of(unit)) for unit in group])
+        for series, group in groupby(units, key=attrgetter("series"))
+    ]
+
+
+def _progress_of(unit: Unit) -> SheetProgress:
+    counts: Any = unit  # the counts are units_with_progress's annotations
+    return SheetProgress(
+        entries=counts.entry_count,
+        complete=counts.complete_count,
+        submitted=counts.submitted_count,
+    )

@@ -1,5 +1,7 @@
-"""Writes for samples. The sample is chosen by sampling.algorithm; these functions load the
-submitted marks, store what it chose, and never regenerate a ready sample."""
+"""Writes for samples, and submitting a sheet (`marks_submit`: its marks locked and, the
+first time, its sample asked for). The sample is chosen by sampling.algorithm; these
+functions load the submitted marks, store what it chose, and never regenerate a ready
+sample."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Mark entry and submission: the rules the server keeps, whatever the browser did.
+"""Mark entry and locking: the rules the server keeps, whatever the browser did.
 
 A cell is one value on the marksheet: a task's mark, an outcome, or the teacher's initials.
 Each save names the version of the mark it saw, so two people on one sheet never overwrite
-each other silently. Submitting locks every mark of the sheet in one transaction; after that
-only an approved change request changes a mark (with history).
+each other silently. `marks_lock` locks every mark of the sheet in one transaction
+(submitting a sheet is `sampling.services.marks_submit`, which also asks for the sample);
+after that only an approved change request changes a mark (with history).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def format_html(template_text: str, *args: Any, **kwargs: Any) -> SafeString:
 
     The one place the rows' markup is marked safe, as Django's own `format_html` does
     it: every value has gone through `_escaped`, and `template_text` is always one of
-    this module's literals (tests/iamis/test_marksheet_views.py types markup into
+    this module's literals (tests/marksheets/test_marksheet_views.py types markup into
     names and task titles)."""
     escaped = template_text.format(
         *map(_escaped, args), **{k: _escaped(v) for k, v in kwargs.items()}

@@ -35,7 +35,7 @@ from ..templatetags.marksheet import mark_row
 @require_safe
 @iamis_required
 def index(request: CentreRequest) -> HttpResponse:
-    series_groups = selectors.sheets_by_series(membership=request.membership)
+    series_groups = sheet_selectors.sheets_by_series(membership=request.membership)
     report_unit_ids = visible_report_unit_ids(
         centre=request.centre, today=timezone.localdate()
     )
@@ -97,7 +97,9 @@ def _sheet_context(
     )
     per_page = 100_000 if options["rows"] == "all" else int(options["rows"])
     paginator = Paginator(entries, per_page)
-    shown = selectors.rows_shown(progress, show=options["show"], search=options["q"])
+    shown = sheet_selectors.rows_shown(
+        progress, show=options["show"], search=options["q"]
+    )
     if shown is not None:
         paginator.count = shown  # known from the progress counts: no COUNT query
     page = paginator.get_page(request.GET.get("page"))

@@ -709,8 +709,8 @@ def test_the_pages_count_the_rows_each_option_shows(
     """The page count comes from the sheet's progress where that already knows it:
     it must be the number of rows the options give, however the marks stand."""
     from iamis.models import Entry
-    from iamis.selectors import rows_shown, sheet_progress
-    from marksheets.selectors import marksheet_rows
+    from iamis.selectors import sheet_progress
+    from marksheets.selectors import marksheet_rows, rows_shown
 
     unit = bulk_sheet(two_centres.alice_centre, candidates=45, first=3100)
     entries = list(Entry.objects.filter(unit=unit).order_by("candidate__number"))

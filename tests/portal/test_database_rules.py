@@ -492,7 +492,7 @@ def test_a_change_racing_a_submission_waits_for_it_and_is_refused(two_centres, c
     outcome: dict[str, object] = {}
 
     def submitting() -> None:
-        # What marks_submit does, held open until the change has been tried.
+        # What marks_lock does, held open until the change has been tried.
         try:
             with transaction.atomic():
                 submission = Submission.objects.create(

@@ -2,7 +2,7 @@
 assessment's sections, and each section's three steps.
 
 Views stay thin: access (selectors) -> service -> render. The exams officer's view of the
-staff is in `views_staff.py`.
+staff is in `views/staff.py`.
 """
 
 from __future__ import annotations
