@@ -6,19 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from centres.models import Centre
-from common.numbers import whole_number_or_none
 from iamis.models import Entry, Task, Unit
 from iamis.services import marks
 from iamis.services.marks import CellResult
 
+from ..forms.sheet import PostedRow
 from ..rows import Row, build_row, field_names, row_after_save
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from accounts.models import User
 
@@ -69,19 +68,22 @@ def sheet_save(
     unit: Unit,
     tasks: list[Task],
     entries: Iterable[Entry],
-    posted: QueryDict,
+    posted: Mapping[int, PostedRow],
     acting_user: User,
 ) -> SheetSave:
-    """Every cell of the posted form whose value differs from what the page showed, each
-    saved against the row's version. A refused cell keeps the others: the first
-    problem of a row is shown and the row's other cells still save."""
+    """Every posted cell whose value differs from what the page showed, each saved
+    against the row's version. A refused cell keeps the others: the first problem of a
+    row is shown and the row's other cells still save."""
     result = SheetSave()
     for entry in entries:
         number = entry.candidate.number
-        version = whole_number_or_none(posted.get(f"v-{number}"))
+        row = posted.get(number)
+        if row is None:
+            continue
+        version = row.version
         current = build_row(entry, unit, tasks)
         for field_name in field_names(unit, tasks):
-            typed = posted.get(f"m-{number}-{field_name}")
+            typed = row.typed.get(field_name)
             if typed is None:
                 continue
             shown = (
@@ -98,7 +100,7 @@ def sheet_save(
                 field_name=field_name,
                 typed=typed,
                 version=version,
-                confirm_absent=posted.get(f"confirm-absent-{number}") == "1",
+                confirm_absent=row.confirm_absent,
                 acting_user=acting_user,
             )
             if saving.saved:

@@ -27,6 +27,7 @@ from moderation.selectors import current_corrections, visible_report_unit_ids
 from sampling import services as sampling_services
 
 from .. import selectors as sheet_selectors
+from ..forms.sheet import posted_rows
 from ..rows import Row, build_row, row_after_save
 from ..services import sheets as sheet_services
 from ..templatetags.marksheet import mark_row
@@ -197,19 +198,15 @@ def marksheet(request: CentreRequest, unit_id: UUID) -> HttpResponse:
         )
 
     tasks = selectors.unit_tasks(unit)
-    numbers = [
-        number
-        for number in map(whole_number_or_none, request.POST.getlist("candidate"))
-        if number is not None
-    ]
+    rows = posted_rows(request.POST)
     result = sheet_services.sheet_save(
         centre=request.centre,
         unit=unit,
         tasks=tasks,
         entries=selectors.sheet_entries(
-            centre=request.centre, unit=unit, numbers=numbers
+            centre=request.centre, unit=unit, numbers=list(rows)
         ),
-        posted=request.POST,
+        posted=rows,
         acting_user=request.user,
     )
     saved, problems = result.saved, result.problems
