@@ -84,11 +84,18 @@ class Outcome:
         self, centre_marks: Mapping[K, int | None]
     ) -> dict[K, int | None]:
         """Every candidate of the unit at the centre, sampled or not; None (absent,
-        carry forward) is untouched."""
-        return {
-            key: None if mark is None else self.final(mark)
-            for key, mark in centre_marks.items()
-        }
+        carry forward) is untouched. Each distinct mark is worked out once (a unit has
+        at most M + 1 of them, however many candidates)."""
+        finals: dict[int, int] = {}
+        result: dict[K, int | None] = {}
+        for key, mark in centre_marks.items():
+            if mark is None:
+                result[key] = None
+                continue
+            if mark not in finals:
+                finals[mark] = self.final(mark)
+            result[key] = finals[mark]
+        return result
 
 
 def moderation_outcome(
