@@ -41,6 +41,14 @@ from ..forms import FurtherSampleForm, ReportForm
 from ..models import ClericalCorrection
 
 
+def _allocation(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> ModeratorAllocation:
+    return selectors.access_allocation(
+        moderator=request.user, centre_number=centre_number, unit_id=unit_id
+    )
+
+
 def _args(allocation: ModeratorAllocation) -> list[object]:
     return [allocation.centre.number, allocation.unit.public_id]
 
@@ -78,9 +86,7 @@ class MemberRow:
 def workspace(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = selectors.access_allocation(
-        moderator=request.user, centre_number=centre_number, unit_id=unit_id
-    )
+    allocation = _allocation(request, centre_number, unit_id)
     centre, unit = allocation.centre, allocation.unit
     progress = iamis_selectors.sheet_progress(centre=centre, unit=unit)
     sample = sampling_selectors.sample_for(centre=centre, unit=unit)
@@ -135,9 +141,7 @@ def marks(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
     """Every candidate on the sheet, for clerical checks and naming further samples."""
-    allocation = selectors.access_allocation(
-        moderator=request.user, centre_number=centre_number, unit_id=unit_id
-    )
+    allocation = _allocation(request, centre_number, unit_id)
     corrections = selectors.current_corrections(
         centre=allocation.centre, unit=allocation.unit
     )
@@ -162,9 +166,7 @@ def marks(
 def file_download(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID, file_id: UUID
 ) -> HttpResponse:
-    allocation = selectors.access_allocation(
-        moderator=request.user, centre_number=centre_number, unit_id=unit_id
-    )
+    allocation = _allocation(request, centre_number, unit_id)
     evidence = upload_selectors.access_file(
         centre=allocation.centre, unit=allocation.unit, file_id=file_id
     )
@@ -186,9 +188,7 @@ def correction(
     unit_id: UUID,
     candidate_no: int,
 ) -> HttpResponse:
-    allocation = selectors.access_allocation(
-        moderator=request.user, centre_number=centre_number, unit_id=unit_id
-    )
+    allocation = _allocation(request, centre_number, unit_id)
     centre, unit = allocation.centre, allocation.unit
     entry = iamis_selectors.access_entry(
         centre=centre, unit=unit, candidate_no=candidate_no
@@ -268,9 +268,7 @@ def correction(
 def further_sample(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = selectors.access_allocation(
-        moderator=request.user, centre_number=centre_number, unit_id=unit_id
-    )
+    allocation = _allocation(request, centre_number, unit_id)
     back = reverse("moderation:workspace", args=_args(allocation))
     sample = sampling_selectors.sample_for(
         centre=allocation.centre, unit=allocation.unit
@@ -316,9 +314,7 @@ def further_sample(
 def report_edit(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = selectors.access_allocation(
-        moderator=request.user, centre_number=centre_number, unit_id=unit_id
-    )
+    allocation = _allocation(request, centre_number, unit_id)
     report = selectors.report_for(centre=allocation.centre, unit=allocation.unit)
     form = ReportForm(request.POST or None, instance=report)
     error = ""
