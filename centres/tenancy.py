@@ -37,6 +37,7 @@ SEVERAL_KEY = "has_several_centres"
 
 
 class AuthenticatedRequest(HttpRequest):
+    htmx: HtmxDetails
     user: User
     membership: Membership | None
     centre: Centre | None

@@ -145,6 +145,24 @@ class Unit(models.Model):
     low_anchor_excludes_zero = models.BooleanField(
         _("lowest anchor excludes zero marks"), default=True
     )
+    moderation_tolerance = models.PositiveSmallIntegerField(
+        _("moderation tolerance (marks)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How far a moderator's mark may differ from the centre's before the "
+            "centre's marks are adjusted. Empty means the default: 6 per cent of the maximum "
+            "total, at least 1."
+        ),
+    )
+    blind_moderation = models.BooleanField(
+        _("blind moderation"),
+        default=False,
+        help_text=_(
+            "The moderator sees a sampled candidate's centre mark only once they have "
+            "entered their own."
+        ),
+    )
 
     class Meta:
         ordering = ["series", "code"]
@@ -180,6 +198,11 @@ class Unit(models.Model):
 
     def deadline_passed(self, today: date) -> bool:
         return self.sample_deadline is not None and today > self.sample_deadline
+
+    @property
+    def max_total(self) -> int:
+        """The sum of the tasks' maxima (the tasks must be loaded or prefetched)."""
+        return sum(task.max_mark for task in self.tasks.all())
 
 
 class Task(models.Model):

@@ -150,3 +150,80 @@ class ModeratorReport(models.Model):
             (str(self._meta.get_field(name).verbose_name), getattr(self, name))  # type: ignore[union-attr]
             for name in self.SECTIONS
         ]
+
+
+class ModeratorMark(models.Model):
+    """The moderator's own mark for one moderated sample member: per task where the unit
+    has tasks, or a grade on an outcome unit. It is evidence about the centre's standard,
+    never a mark for the candidate (MODERATION.md); the outcome rule turns the set of them
+    into final marks."""
+
+    centre = models.ForeignKey(
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(
+        "iamis.Entry", on_delete=models.PROTECT, related_name="moderator_mark"
+    )
+    # {"<task number>": mark} as entered; the total once every task has one.
+    task_marks = models.JSONField(default=dict, blank=True)
+    total = models.PositiveSmallIntegerField(null=True, blank=True)
+    grade = models.CharField(max_length=40, blank=True)
+    # Each save must name the version it was typed against (two tabs never overwrite
+    # each other silently), as on the centre's marksheet.
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CentreScopedManager()
+
+    class Meta:
+        verbose_name = _("moderator mark")
+        verbose_name_plural = _("moderator marks")
+        indexes = [
+            models.Index(fields=["centre", "unit"], name="moderator_mark_sheet"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.display_value}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.total is not None or bool(self.grade)
+
+    @property
+    def display_value(self) -> str:
+        return self.grade or ("" if self.total is None else str(self.total))
+
+    def task_value(self, number: int) -> str:
+        value = self.task_marks.get(str(number))
+        return "" if value is None else str(value)
+
+
+class ModeratorMarkChange(models.Model):
+    """History: every change to a moderator mark, who made it and when."""
+
+    moderator_mark = models.ForeignKey(
+        ModeratorMark, on_delete=models.PROTECT, related_name="changes"
+    )
+    centre = models.ForeignKey(
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    old = models.JSONField(default=dict)
+    new = models.JSONField(default=dict)
+
+    objects = CentreScopedManager()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("moderator mark change")
+        verbose_name_plural = _("moderator mark changes")
+
+    def __str__(self) -> str:
+        return f"{self.moderator_mark_id} {self.old} -> {self.new}"

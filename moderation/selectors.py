@@ -17,6 +17,7 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -31,7 +32,12 @@ from iamis.models import Entry, Mark, MarkChange, Unit
 from sampling.models import Sample, SampleMember
 from uploads.models import EvidenceFile, Kind
 
-from .models import ClericalCorrection, ModeratorReport
+from .models import (
+    ClericalCorrection,
+    ModeratorMark,
+    ModeratorMarkChange,
+    ModeratorReport,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -164,4 +170,45 @@ def allocation_entries(*, allocation: ModeratorAllocation) -> QuerySet[Entry]:
         Entry.objects.filter(centre=allocation.centre, unit=allocation.unit)
         .select_related("candidate", "mark")
         .order_by("candidate__number")
+    )
+
+
+def moderator_mark_history(
+    *, allocation: ModeratorAllocation
+) -> QuerySet[ModeratorMarkChange]:
+    """Every change to the moderator's marks on this allocation, newest first."""
+    return (
+        ModeratorMarkChange.objects.filter(
+            centre=allocation.centre, moderator_mark__unit=allocation.unit
+        )
+        .select_related("changed_by", "moderator_mark__entry__candidate")
+        .order_by("-changed_at", "-id")
+    )
+
+
+def moderated_entry_ids(*, allocation: ModeratorAllocation) -> set[int]:
+    """The entries the moderator has given a complete mark (or grade)."""
+    return set(
+        ModeratorMark.objects.filter(centre=allocation.centre, unit=allocation.unit)
+        .filter(Q(total__isnull=False) | ~Q(grade=""))
+        .values_list("entry_id", flat=True)
+    )
+
+
+def blind_hidden_entry_ids(*, allocation: ModeratorAllocation) -> set[int]:
+    """Blind moderation: the sampled entries whose centre mark the moderator may not see
+    yet (no mark of their own). Empty, without a query, when the unit is not blind."""
+    if not allocation.unit.blind_moderation:
+        return set()
+    moderated = ModeratorMark.objects.filter(entry=OuterRef("entry_id")).filter(
+        Q(total__isnull=False) | ~Q(grade="")
+    )
+    return set(
+        SampleMember.objects.filter(
+            sample__centre=allocation.centre,
+            sample__unit=allocation.unit,
+            centre=allocation.centre,
+        )
+        .filter(~Exists(moderated))
+        .values_list("entry_id", flat=True)
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from .views import centre, moderator
+from .views import centre, moderate, moderator
 
 app_name = "moderation"
 
@@ -17,6 +17,9 @@ allocation = [
     ),
     path("further-sample/", moderator.further_sample, name="further_sample"),
     path("report/", moderator.report_edit, name="report"),
+    path("moderate/", moderate.moderate, name="moderate"),
+    path("moderate/<int:candidate_no>/", moderate.moderate_cell, name="moderate_cell"),
+    path("moderate/outcome/", moderate.outcome_panel, name="outcome_panel"),
 ]
 
 urlpatterns = [

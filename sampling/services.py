@@ -336,6 +336,10 @@ class Replacements:
 def substitute_options(*, sample: Sample, member: SampleMember) -> Replacements:
     """The nearest unselected candidates above and below, and the default between them."""
     candidates, by_number = sheet_candidates(sample=sample)
+    if member.entry.candidate.number not in by_number:
+        # Its mark is no longer one a sample takes (changed to absent since, say):
+        # there is no place in the rank order to find neighbours from.
+        return Replacements(None, None, None)
     taken = set(
         SampleMember.objects.filter(sample=sample).values_list(
             "entry__candidate__number", flat=True

@@ -182,7 +182,7 @@ ROUTES: dict[str, Route] = {
     "sampling:samples": Route(P.IAMIS, get=200),
     "sampling:member_add": Route(P.IAMIS, post=302),
     "sampling:member_remove": Route(P.IAMIS, post=302),
-    "sampling:substitute": Route(P.IAMIS, get=302, post=302),
+    "sampling:substitute": Route(P.IAMIS, get=200, post=200),
     # The upload protocol answers JSON; an empty request is a 400.
     "uploads:upload_start": Route(P.IAMIS, post=400),
     "uploads:upload": Route(P.IAMIS, get=200, post=400),
@@ -211,6 +211,12 @@ ROUTES: dict[str, Route] = {
     "moderation:correction": Route(P.MODERATOR, get=200, post=400),
     "moderation:further_sample": Route(P.MODERATOR, post=302),
     "moderation:report": Route(P.MODERATOR, get=200, post=200),
+    "moderation:moderate": Route(P.MODERATOR, get=200, post=302),
+    # A row for the browser's save queue (htmx): asked for as a page, it sends the
+    # moderator to the page.
+    "moderation:moderate_cell": Route(P.MODERATOR, get=302, post=302),
+    # A fragment for htmx: asked for as a page it sends the moderator to the page.
+    "moderation:outcome_panel": Route(P.MODERATOR, get=302),
     "reports:moderator_report_pdf": Route(P.MODERATOR, post=302),
     "reports:moderator_render": Route(P.MODERATOR, get=200),
     "reports:moderator_render_download": Route(P.MODERATOR, get=200),

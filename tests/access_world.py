@@ -23,6 +23,7 @@ from centres.models import AccessGrant, Centre, Membership, ModeratorAllocation
 from iamis.models import Candidate, MarkChangeRequest, Submission, Unit
 from moderation.models import ClericalCorrection, ModeratorReport
 from reports.models import ReportRender
+from sampling.models import Sample, SampleMember
 from tests.access_matrix import Role
 from tests.accounts.mfa_helpers import give_authenticator
 from tests.factories import (
@@ -267,6 +268,24 @@ def build_world(two_centres: Any) -> World:
         original={"total": 30},
         made_by=charlie_moderator,
     )
+    # Each centre's sample is ready, its candidate in it: the moderator marks it.
+    for centre, unit, submission, candidate in (
+        (alice_centre, tc.alice_unit, tc.alice_submission, tc.alice_candidate),
+        (charlie_centre, tc.charlie_unit, charlie_submission, tc.charlie_candidate),
+    ):
+        sample = Sample.objects.create(
+            centre=centre,
+            unit=unit,
+            submission=submission,
+            status=Sample.Status.READY,
+            generated_at=now,
+        )
+        SampleMember.objects.create(
+            sample=sample,
+            centre=centre,
+            entry=candidate.entries.get(unit=unit),
+            origin=SampleMember.Origin.SYSTEM,
+        )
     # Both units' results day has come and each has a published moderator report, so
     # the centre's report pages answer the centre (and only that centre).
     for centre, unit, by in (

@@ -109,7 +109,30 @@ def _alice_moderator(w: Any) -> Any:
             moderator=moderator, centre=w.alice_centre, unit=w.alice_unit
         )
         w._alice_moderator = moderator
+        _alice_sample(w)
     return w._alice_moderator
+
+
+def _alice_sample(w: Any) -> None:
+    """A ready sample with Alice's candidate in it, marked: the moderator's marking
+    pages open for a sample member."""
+    from sampling.models import Sample, SampleMember
+
+    sample, _created = Sample.objects.get_or_create(
+        centre=w.alice_centre,
+        unit=w.alice_unit,
+        defaults={"submission": w.alice_submission, "status": Sample.Status.READY},
+    )
+    from tests.iamis.marking import fill
+
+    entry = w.alice_candidate.entries.get(unit=w.alice_unit)
+    if not hasattr(entry, "mark"):
+        fill(entry, "20")
+    SampleMember.objects.get_or_create(
+        sample=sample,
+        entry=entry,
+        defaults={"centre": w.alice_centre, "origin": SampleMember.Origin.SYSTEM},
+    )
 
 
 def _alice_render(w: Any) -> Any:
@@ -275,6 +298,7 @@ class WalkReport:
 def walk_as_foreign_member(world: Any, urlconf: str | None = None) -> WalkReport:
     charlie, alice = Client(), Client()
     markers = _alice_markers(world)
+    _alice_moderator(world)  # with its sample and mark: part of what must not change
     before = _alice_fingerprint(world)
     probed, problems = [], []
 

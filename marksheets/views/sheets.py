@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from centres.tenancy import CentreRequest, iamis_required
 from common.numbers import whole_number_or_none
 from common.post_limits import allow_many_fields
+from common.save_queue import save_queue_words
 from common.service_errors import service_message
 from iamis import selectors
 from iamis.models import Unit
@@ -124,54 +125,13 @@ def _sheet_context(
         "rows_choices": selectors.ROWS_CHOICES,
         "submitted_columns": progress.submitted > 0,
         "report_visible": progress.submitted > 0 and _report_visible(request, unit),
-        "sheet_words": _sheet_words(),
+        "sheet_words": save_queue_words(),
     }
 
 
 def _report_visible(request: CentreRequest, unit: Unit) -> bool:
     today = timezone.localdate()
     return unit.pk in visible_report_unit_ids(centre=request.centre, today=today)
-
-
-def _sheet_words() -> dict[str, str]:
-    """What static/js/marksheet.js says, in the page's language."""
-    return {
-        "saved": _("Saved"),
-        "saving": _("Saving…"),
-        "queued": _("Not saved yet: will retry"),
-        "refused": _("Not saved"),
-        "conflict": _("Not saved: changed by someone else"),
-        "confirm": _("Not saved yet: confirm absent"),
-        "count_one": _("1 mark not saved yet."),
-        "count_many": _("%(count)s marks not saved yet."),
-        "offline": _(
-            "This computer is offline. The marks are kept in this browser and will be "
-            "sent when the connection is back; keep this page open or come back to it."
-        ),
-        "failing": _(
-            "The server could not be reached or had a problem. The marks are kept in "
-            "this browser and sent again automatically."
-        ),
-        "signed_out": _(
-            "Your session has ended. Sign in again (in another tab, or reload this page "
-            "and sign in): the marks are kept in this browser and sent once you are "
-            "signed in."
-        ),
-        "not_stored": _(
-            "This browser cannot keep unsaved marks (its storage is full or switched "
-            "off): keep this page open until every mark says Saved."
-        ),
-        "http_refused": _(
-            "The server refused this save (error %(status)s): enter the mark again or "
-            "reload the page."
-        ),
-        "submit_blocked": _(
-            "Marks for this unit are still waiting to be saved in this browser. Wait "
-            "until every mark says Saved, then submit."
-        ),
-        "leave": _("Some marks are not saved yet. Leave the page anyway?"),
-        "progress": _("%(done)s done, %(left)s left, %(submitted)s submitted."),
-    }
 
 
 def cell_url_prefix(unit: Unit) -> str:

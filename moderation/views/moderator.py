@@ -36,12 +36,13 @@ from uploads import downloads
 from uploads import selectors as upload_selectors
 from uploads.models import EvidenceFile
 
-from .. import selectors, services
+from .. import selectors
 from ..forms import FurtherSampleForm, ReportForm
 from ..models import ClericalCorrection
+from ..services import corrections, reports
 
 
-def _allocation(
+def allocation_for(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> ModeratorAllocation:
     return selectors.access_allocation(
@@ -49,7 +50,7 @@ def _allocation(
     )
 
 
-def _args(allocation: ModeratorAllocation) -> list[object]:
+def allocation_args(allocation: ModeratorAllocation) -> list[object]:
     return [allocation.centre.number, allocation.unit.public_id]
 
 
@@ -86,7 +87,7 @@ class MemberRow:
 def workspace(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = allocation_for(request, centre_number, unit_id)
     centre, unit = allocation.centre, allocation.unit
     progress = iamis_selectors.sheet_progress(centre=centre, unit=unit)
     sample = sampling_selectors.sample_for(centre=centre, unit=unit)
@@ -114,6 +115,12 @@ def workspace(
         else []
     )
     expected = [r for r in rows if not r.member.work_unavailable]
+    moderated = selectors.moderated_entry_ids(allocation=allocation) if ready else set()
+    hidden = (
+        {r.entry.pk for r in expected if r.entry.pk not in moderated}
+        if unit.blind_moderation
+        else set()
+    )
     return render(
         request,
         "moderation/workspace.html",
@@ -126,11 +133,13 @@ def workspace(
             "ready": ready,
             "rows": rows,
             "with_files": sum(1 for r in expected if r.files),
+            "moderated": sum(1 for r in expected if r.entry.pk in moderated),
+            "hidden": hidden,
             "expected": len(expected),
             "panel": panel,
             "report": selectors.report_for(centre=centre, unit=unit),
             "further_form": FurtherSampleForm(unit=unit),
-            "args": _args(allocation),
+            "args": allocation_args(allocation),
         },
     )
 
@@ -141,10 +150,11 @@ def marks(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
     """Every candidate on the sheet, for clerical checks and naming further samples."""
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = allocation_for(request, centre_number, unit_id)
     corrections = selectors.current_corrections(
         centre=allocation.centre, unit=allocation.unit
     )
+    hidden = selectors.blind_hidden_entry_ids(allocation=allocation)
     entries = [
         (entry, getattr(entry, "mark", None), corrections.get(entry.pk))
         for entry in selectors.allocation_entries(allocation=allocation)
@@ -156,7 +166,8 @@ def marks(
             "allocation": allocation,
             "unit": allocation.unit,
             "entries": entries,
-            "args": _args(allocation),
+            "hidden": hidden,
+            "args": allocation_args(allocation),
         },
     )
 
@@ -166,7 +177,7 @@ def marks(
 def file_download(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID, file_id: UUID
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = allocation_for(request, centre_number, unit_id)
     evidence = upload_selectors.access_file(
         centre=allocation.centre, unit=allocation.unit, file_id=file_id
     )
@@ -175,7 +186,7 @@ def file_download(
         return downloads.withheld_response(
             request,
             message=refusal,
-            back=reverse("moderation:workspace", args=_args(allocation)),
+            back=reverse("moderation:workspace", args=allocation_args(allocation)),
         )
     return downloads.evidence_response(evidence)
 
@@ -188,11 +199,21 @@ def correction(
     unit_id: UUID,
     candidate_no: int,
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = allocation_for(request, centre_number, unit_id)
     centre, unit = allocation.centre, allocation.unit
     entry = iamis_selectors.access_entry(
         centre=centre, unit=unit, candidate_no=candidate_no
     )
+    if entry.pk in selectors.blind_hidden_entry_ids(allocation=allocation):
+        messages.info(
+            request,
+            _(
+                "Blind moderation: enter your own mark for candidate %(number)s first; "
+                "then the centre's mark can be seen and corrected."
+            )
+            % {"number": entry.candidate.display_number},
+        )
+        return redirect("moderation:moderate", *allocation_args(allocation))
     tasks = list(unit.tasks.all())
     error = ""
     typed: dict[str, str] = {}
@@ -207,7 +228,7 @@ def correction(
         )
         typed = {name: request.POST.get(name, "") for name in fields}
         try:
-            services.correction_make(
+            corrections.correction_make(
                 allocation=allocation,
                 entry=entry,
                 typed=typed,
@@ -231,7 +252,7 @@ def correction(
                 if request.POST.get("back") == "marks"
                 else ("moderation:workspace")
             )
-            return redirect(page, *_args(allocation))
+            return redirect(page, *allocation_args(allocation))
     mark = getattr(entry, "mark", None)
     centre_marks = mark.task_marks if mark and mark.status == Mark.Status.MARKED else {}
     task_fields = [
@@ -257,7 +278,7 @@ def correction(
             "error": error,
             "back": "marks" if request.GET.get("back") == "marks" else "",
             "note": request.POST.get("note", "") if error else "",
-            "args": _args(allocation),
+            "args": allocation_args(allocation),
         },
         status=400 if error else 200,
     )
@@ -268,8 +289,8 @@ def correction(
 def further_sample(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
-    back = reverse("moderation:workspace", args=_args(allocation))
+    allocation = allocation_for(request, centre_number, unit_id)
+    back = reverse("moderation:workspace", args=allocation_args(allocation))
     sample = sampling_selectors.sample_for(
         centre=allocation.centre, unit=allocation.unit
     )
@@ -314,13 +335,13 @@ def further_sample(
 def report_edit(
     request: AuthenticatedRequest, centre_number: int, unit_id: UUID
 ) -> HttpResponse:
-    allocation = _allocation(request, centre_number, unit_id)
+    allocation = allocation_for(request, centre_number, unit_id)
     report = selectors.report_for(centre=allocation.centre, unit=allocation.unit)
     form = ReportForm(request.POST or None, instance=report)
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.report_save(
+            report = reports.report_save(
                 allocation=allocation,
                 data={k: str(v or "") for k, v in form.cleaned_data.items()},
                 publish="publish" in request.POST,
@@ -336,7 +357,7 @@ def report_edit(
                 if report.is_published
                 else _("The report was saved as a draft."),
             )
-            return redirect("moderation:report", *_args(allocation))
+            return redirect("moderation:report", *allocation_args(allocation))
     return render(
         request,
         "moderation/report_form.html",
@@ -346,6 +367,6 @@ def report_edit(
             "report": report,
             "form": form,
             "error": error,
-            "args": _args(allocation),
+            "args": allocation_args(allocation),
         },
     )

@@ -375,6 +375,8 @@
     swapRow(item, html, outcome);
     var reason = rowOf(item.no) && rowOf(item.no).querySelector(".row-status__message");
     if (refused[cellId] && reason) refused[cellId].reason = reason.textContent.trim();
+    // What depends on the marks (the moderator's outcome panel) redraws itself.
+    if (outcome === "saved") document.body.dispatchEvent(new CustomEvent("marks-saved"));
   }
 
   function rejected(item, statusCode) {

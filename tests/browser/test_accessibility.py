@@ -21,7 +21,7 @@ from playwright.sync_api import Page, Route, expect
 
 from accounts.models import User
 from centres.models import AccessGrant, Membership
-from moderation.services import correction_make
+from moderation.services.corrections import correction_make
 from tests.accounts.mfa_helpers import give_authenticator
 from tests.factories import (
     PASSWORD,

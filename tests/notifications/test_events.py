@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.services.invites import invite_resend, invite_send
 from centres.models import AccessGrant, Membership
-from moderation.services import correction_make, report_save
+from moderation.services.corrections import correction_make
+from moderation.services.reports import report_save
 from notifications import tasks
 from notifications.models import SentNotification
 from portal.celery import app
