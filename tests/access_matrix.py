@@ -207,6 +207,8 @@ ROUTES: dict[str, Route] = {
     "moderation:workspace": Route(P.MODERATOR, get=200),
     "moderation:marks": Route(P.MODERATOR, get=200),
     "moderation:file_download": Route(P.MODERATOR, get=200),
+    # The matrix's sheet has no sample yet: the zip sends the moderator back to it.
+    "moderation:sample_zip": Route(P.MODERATOR, get=302),
     # An empty correction is refused with the form's error.
     "moderation:correction": Route(P.MODERATOR, get=200, post=400),
     "moderation:further_sample": Route(P.MODERATOR, post=302),
