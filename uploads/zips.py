@@ -133,6 +133,9 @@ def _zip_names(items: Sequence[ZipItem]) -> list[str]:
     taken: set[str] = set()
     names = []
     for item in items:
+        if download_refusal(item.evidence, by_centre=False) is not None:
+            names.append("")  # withheld: it takes no name in the zip
+            continue
         base = storage.sanitise_name(item.evidence.original_name)
         if not base.strip("."):
             base = "file"

@@ -175,8 +175,10 @@ def test_the_files_of_a_member_whose_work_is_unavailable_are_not_in_the_zip(
 
 
 def test_two_files_of_the_same_name_for_one_candidate_both_arrive(two_centres):
+    # A withheld file of the name takes no name in the zip.
     moderated = moderated_sheet(two_centres)
     entry = _members(moderated)[0].entry
+    _file(moderated, b"X5O!P", "essay.pdf", entry=entry, scan=ScanStatus.INFECTED)
     _file(moderated, b"draft", "essay.pdf", entry=entry)
     _file(moderated, b"final", "Essay.pdf", entry=entry)
     _file(moderated, b"notes", "essay", entry=entry)
