@@ -10,6 +10,7 @@ allocation = [
     path("", moderator.workspace, name="workspace"),
     path("marks/", moderator.marks, name="marks"),
     path("files/<uuid:file_id>/", moderator.file_download, name="file_download"),
+    path("sample.zip", moderator.sample_zip, name="sample_zip"),
     path(
         "candidates/<int:candidate_no>/correction/",
         moderator.correction,

@@ -141,7 +141,8 @@ def sample_ready(*, sample_id: int) -> int:
             "sample": sample,
             "unit": unit,
             "centre": sample.centre,
-            "size": sample.members.count(),
+            # Sent late (after a substitution), it still counts the work to be seen.
+            "size": sample.members.filter(work_unavailable=False).count(),
             "link": absolute_url(reverse("sampling:samples", args=[unit.public_id])),
         },
         centre=sample.centre,

@@ -100,8 +100,12 @@ def _context(request: CentreRequest, unit: Unit) -> dict[str, object]:
         "sample": sample,
         "rows": rows,
         "show": show,
-        # Every member has its row (either Show), so no COUNT query is needed.
-        "member_count": sum(row.member is not None for row in rows),
+        # Every member has its row (either Show), so no COUNT query is needed. A member
+        # whose work is unavailable stays listed, flagged, but is not counted: its
+        # substitute is, so the count is the candidates whose work is to be seen.
+        "member_count": sum(
+            row.member is not None and not row.member.work_unavailable for row in rows
+        ),
     }
 
 

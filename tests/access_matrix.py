@@ -207,6 +207,7 @@ ROUTES: dict[str, Route] = {
     "moderation:workspace": Route(P.MODERATOR, get=200),
     "moderation:marks": Route(P.MODERATOR, get=200),
     "moderation:file_download": Route(P.MODERATOR, get=200),
+    "moderation:sample_zip": Route(P.MODERATOR, get=200),
     # An empty correction is refused with the form's error.
     "moderation:correction": Route(P.MODERATOR, get=200, post=400),
     "moderation:further_sample": Route(P.MODERATOR, post=302),

@@ -4,11 +4,18 @@ HTML or SVG file must not run here); from S3 through a short-lived signed URL.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, cast
 from urllib.parse import quote
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
@@ -60,4 +67,15 @@ def evidence_response(evidence: EvidenceFile) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     # A FileResponse streams; the decorators only pass it through.
+    return cast(HttpResponse, response)
+
+
+def zip_response(chunks: Iterator[bytes], *, filename: str) -> HttpResponse:
+    """A zip made while it is sent (uploads.zips): no Content-Length, as its size is
+    known only at the end."""
+    response = StreamingHttpResponse(chunks, content_type="application/zip")
+    response["Content-Disposition"] = content_disposition(filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    # A StreamingHttpResponse streams; the decorators only pass it through.
     return cast(HttpResponse, response)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from centres.models import Centre
 from iamis.models import Unit
-from sampling.models import Sample
+from sampling.models import Sample, SampleMember
 
 from .models import EvidenceFile, Kind, ScanStatus, UploadSession
 from .services.rules import Cutoff, deletion_cutoff, max_bytes, upload_refusal
@@ -132,3 +132,41 @@ def upload_panel(
             panel.notes.append(evidence)
     panel.by_entry = dict(by_entry)
     return panel
+
+
+@dataclass
+class SampleEvidence:
+    """The files of a ready sample, for the whole-sample zip: its members whose work is
+    available (candidate-number order) with their candidate files, and the unit's
+    explanatory notes and group files. Every file not deleted, cleared or not: the zip
+    decides what it can send."""
+
+    members: list[SampleMember]
+    by_entry: dict[int, list[EvidenceFile]]
+    notes: list[EvidenceFile]
+    group: list[EvidenceFile]
+
+
+def sample_evidence(*, sample: Sample) -> SampleEvidence:
+    """Two queries whatever the number of members and files."""
+    members = list(
+        SampleMember.objects.filter(
+            sample=sample, centre_id=sample.centre_id, work_unavailable=False
+        )
+        .select_related("entry__candidate")
+        .order_by("entry__candidate__number")
+    )
+    wanted = {member.entry_id for member in members}
+    found = SampleEvidence(members=members, by_entry={}, notes=[], group=[])
+    files = EvidenceFile.objects.filter(
+        centre_id=sample.centre_id, unit_id=sample.unit_id, deleted_at__isnull=True
+    ).order_by("uploaded_at", "id")
+    for evidence in files:
+        if evidence.kind == Kind.CANDIDATE:
+            if evidence.entry_id in wanted:
+                found.by_entry.setdefault(evidence.entry_id, []).append(evidence)
+        elif evidence.kind == Kind.GROUP:
+            found.group.append(evidence)
+        else:
+            found.notes.append(evidence)
+    return found

@@ -499,6 +499,32 @@ def is_missing_upload(error: Exception) -> bool:
     )
 
 
+def read_blocks(key: str, block: int = BLOCK) -> Iterator[bytes]:
+    """A stored file's bytes in blocks of at most `block`, never the whole file: on S3
+    straight from the GET's body. (django-storages' S3File downloads the whole object
+    before its first read, into a SpooledTemporaryFile whose max_size is
+    AWS_S3_MAX_MEMORY_SIZE, 0 by default, which never rolls over to disk: a 1 GiB file
+    would be 1 GiB of memory.) FileNotFoundError when there is none, before any byte."""
+    if not is_s3():
+        with default_storage.open(key, "rb") as stored:
+            while data := stored.read(block):
+                yield data
+        return
+    from botocore.exceptions import ClientError
+
+    try:
+        body = cast(Any, default_storage).bucket.Object(key).get()["Body"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in {"404", "NoSuchKey"}:
+            raise
+        raise FileNotFoundError(key) from None
+    try:
+        while data := body.read(block):
+            yield data
+    finally:
+        body.close()
+
+
 def hash_stored(key: str) -> tuple[int, str]:
     """(size, SHA-256) of a stored object, read once in blocks; FileNotFoundError when
     there is none (S3 says so only on the first read)."""

@@ -32,7 +32,7 @@ from iamis.models import Entry, Mark
 from sampling import selectors as sampling_selectors
 from sampling import services as sampling_services
 from sampling.models import Sample, SampleMember
-from uploads import downloads
+from uploads import downloads, zips
 from uploads import selectors as upload_selectors
 from uploads.models import EvidenceFile
 
@@ -189,6 +189,25 @@ def file_download(
             back=reverse("moderation:workspace", args=allocation_args(allocation)),
         )
     return downloads.evidence_response(evidence)
+
+
+@require_safe
+@login_required
+def sample_zip(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> HttpResponse:
+    """The whole sample as one zip, streamed (uploads.zips), read in a fixed number of
+    queries before the first byte is sent. Like a single file's download, not audited."""
+    allocation = allocation_for(request, centre_number, unit_id)
+    centre, unit = allocation.centre, allocation.unit
+    sample = sampling_selectors.sample_for(centre=centre, unit=unit)
+    if sample is None or sample.status != Sample.Status.READY:
+        messages.error(request, _("There is no sample for this unit yet."))
+        return redirect("moderation:workspace", *allocation_args(allocation))
+    return downloads.zip_response(
+        zips.sample_zip(upload_selectors.sample_evidence(sample=sample)),
+        filename=zips.sample_zip_name(centre=centre, unit=unit),
+    )
 
 
 @require_http_methods(["GET", "POST"])

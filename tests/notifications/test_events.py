@@ -16,11 +16,16 @@ from moderation.services.reports import report_save
 from notifications import tasks
 from notifications.models import SentNotification
 from portal.celery import app
-from sampling.services import marks_submit, sample_generate, sample_request_further
+from sampling.services import (
+    marks_submit,
+    sample_generate,
+    sample_request_further,
+    sample_substitute,
+)
 from tests.factories import AccessGrantFactory, MembershipFactory, UserFactory
 from tests.iamis.marking import fill
 from tests.moderation.helpers import moderated_sheet
-from tests.sampling.sheets import ready_sample, worked_sheet
+from tests.sampling.sheets import entry_of, ready_sample, worked_sheet
 
 from .helpers import html_of, language_of, sent_to
 
@@ -188,6 +193,31 @@ def test_the_submitter_and_exams_officer_hear_that_the_sample_is_ready(
     assert "Send the work of each sampled candidate to the moderator." in message.body
     assert f"/iamis/units/{submission.unit.public_id}/samples/" in message.body
     assert language_of(message) == "en"
+
+
+def test_a_sample_ready_email_sent_after_a_substitution_counts_the_work_to_be_seen(
+    two_centres, teacher, django_capture_on_commit_callbacks
+):
+    # The worker picks the e-mail up late (the mail server was away): by then the
+    # centre has replaced lost work. The lost member is not counted; its substitute is.
+    submission = _submit(two_centres, teacher, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        sample = sample_generate(submission_id=submission.pk)
+        lost = sample.members.get(entry=entry_of(sample, 1006))
+        sample_substitute(
+            sample=sample,
+            member=lost,
+            replacement=entry_of(sample, 1005),
+            note="Lost in the post.",
+            acting_user=teacher,
+        )
+    mail.outbox.clear()
+
+    tasks.sample_ready.apply(kwargs={"sample_id": sample.pk})
+
+    [message] = mail.outbox
+    assert sample.members.count() == 6
+    assert "is ready: 5 candidates." in message.body
 
 
 @pytest.mark.django_db(transaction=True)

@@ -162,6 +162,47 @@ def test_the_moderator_asks_for_k_more_spread_over_a_mark_band(two_centres):
     assert set(chosen) <= {1002, 1004, 1005, 1007}
 
 
+def test_k_more_are_k_new_candidates_and_never_a_member_whose_work_is_unavailable(
+    two_centres,
+):
+    """The unavailable member stays in `taken`: its work is lost, so it is not picked
+    again, and it takes none of the k places."""
+    sample = ready_sample(two_centres)
+    lost = sample.members.get(entry=entry_of(sample, 1006))
+    sample_substitute(
+        sample=sample,
+        member=lost,
+        replacement=entry_of(sample, 1005),
+        note="Lost in the post.",
+        acting_user=two_centres.alice,
+    )
+
+    members = sample_request_further(
+        sample=sample, acting_user=two_centres.charlie, k=2, band=(25, 33)
+    )
+
+    assert sorted(m.entry.candidate.number - 1000 for m in members) == [1004, 1007]
+
+
+def test_naming_a_member_whose_work_is_unavailable_adds_nothing(two_centres):
+    sample = ready_sample(two_centres)
+    lost = sample.members.get(entry=entry_of(sample, 1006))
+    sample_substitute(
+        sample=sample,
+        member=lost,
+        replacement=entry_of(sample, 1005),
+        note="Lost in the post.",
+        acting_user=two_centres.alice,
+    )
+
+    members = sample_request_further(
+        sample=sample, acting_user=two_centres.charlie, candidate_numbers=[2006]
+    )
+
+    assert members == []
+    assert sample.members.filter(entry=entry_of(sample, 1006)).count() == 1
+
+
 def test_system_reasons_are_said_in_words(two_centres):
     sample = ready_sample(two_centres)
 

@@ -231,11 +231,12 @@ def test_a_poll_for_another_centres_sample_is_not_found(charlie_client, two_cent
     assert charlie_client.get(_url(unit), headers=POLL).status_code == 404
 
 
-def test_the_count_of_the_sample_is_every_member_on_either_show(
+def test_the_count_of_the_sample_leaves_out_members_whose_work_is_unavailable(
     alice_client, two_centres
 ):
-    """Added and substituted candidates count, and so does the one they replace: the
-    page counts its rows' members rather than asking the database again."""
+    """Added and substituted candidates count; the one a substitute replaces stays
+    listed, flagged, but is not counted, on either Show. The page counts its rows'
+    members rather than asking the database again."""
     sample = ready_sample(two_centres)
     alice_client.post(
         reverse("sampling:member_add", args=[sample.unit.public_id, 2002])
@@ -250,5 +251,7 @@ def test_the_count_of_the_sample_is_every_member_on_either_show(
     everyone = alice_client.get(_url(sample.unit, show="all"))
 
     assert stored == 7
-    assert f"{stored} candidates in the sample." in samples.text
-    assert f"{stored} candidates in the sample." in everyone.text
+    for page in (samples, everyone):
+        assert "6 candidates in the sample." in page.text
+        assert 'id="sample-2006" class="sample-row--unavailable"' in page.text
+        assert "work unavailable" in page.text
