@@ -59,6 +59,12 @@ class AuditEvent(models.Model):
             "moderator_report_published",
             _("Moderator report published"),
         )
+        OUTCOME_PROPOSED = "outcome_proposed", _("Moderation outcome proposed")
+        OUTCOME_RETURNED = "outcome_returned", _("Moderation outcome sent back")
+        OUTCOME_APPROVED = (
+            "outcome_approved",
+            _("Moderation outcome approved and applied"),
+        )
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -442,6 +442,7 @@ class MarkChange(models.Model):
         PASTE = "paste", _("Pasted from a spreadsheet")
         CHANGE_REQUEST = "change_request", _("Approved mark change request")
         CLERICAL_CORRECTION = "clerical_correction", _("Clerical correction")
+        MODERATION = "moderation", _("Moderation outcome approved by the board")
 
     mark = models.ForeignKey(Mark, on_delete=models.PROTECT, related_name="changes")
     centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")

@@ -227,3 +227,100 @@ class ModeratorMarkChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.moderator_mark_id} {self.old} -> {self.new}"
+
+
+class ModerationOutcome(models.Model):
+    """One version of the outcome of moderating a centre's unit: what the rule made of the
+    moderated sample, proposed by the moderator and decided by board staff (a second
+    person). Approval applies it; a change after that is a new version, and the old one
+    stays on record as superseded.
+
+    The figures are a snapshot taken at proposal: the pairs, the adjustment's points and
+    every candidate's centre and final mark (`finals`), so what the board approves is
+    exactly what the moderator saw, and what the centre sees is exactly what was applied.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Awaiting the board's approval")
+        RETURNED = "returned", _("Sent back to the moderator")
+        APPROVED = "approved", _("Approved")
+        SUPERSEDED = "superseded", _("Replaced by a later version")
+
+    class Kind(models.TextChoices):
+        WITHIN = "within", _("Within tolerance: the centre's marks stand")
+        ADJUSTED = "adjusted", _("Outside tolerance: the centre's marks are adjusted")
+        GRADES = "grades", _("Outcome unit: grades reviewed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey(
+        "centres.Centre", on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey("iamis.Unit", on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PROPOSED)
+    kind = models.CharField(max_length=10, choices=Kind)
+    max_mark = models.PositiveSmallIntegerField(default=0)
+    tolerance = models.PositiveSmallIntegerField(default=0)
+    # [[entry id, centre mark, moderator mark], ...] (grades on an outcome unit).
+    pairs = models.JSONField(default=list)
+    # [[centre mark, "numerator/denominator"], ...]: the adjustment's exact points.
+    points = models.JSONField(default=list)
+    # {"<entry id>": [centre mark or null, final mark or null]} for every candidate.
+    finals = models.JSONField(default=dict)
+    # Outcome units: {"<entry id>": board's grade} for the grades the board changes.
+    grade_decisions = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(_("the reasons, for the centre"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note from the board"), blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CentreScopedManager()
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("moderation outcome")
+        verbose_name_plural = _("moderation outcomes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "unit", "version"], name="outcome_version_once"
+            ),
+            # At most one proposal waits, and at most one approved version is in force.
+            models.UniqueConstraint(
+                fields=["centre", "unit"],
+                condition=Q(status="proposed"),
+                name="one_pending_outcome",
+            ),
+            models.UniqueConstraint(
+                fields=["centre", "unit"],
+                condition=Q(status="approved"),
+                name="one_outcome_in_force",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed"])
+                | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="decided_outcome_has_decider",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "proposed_at"], name="outcome_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Outcome v{self.version} {self.unit_id} at {self.centre_id}: {self.status}"
+        )
+
+    def final_for(self, entry_id: int) -> tuple[int | None, int | None]:
+        centre, final = self.finals.get(str(entry_id), [None, None])
+        return centre, final

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from centres.models import ModeratorAllocation
+from centres.models import Centre
 from iamis.models import Entry, Mark, Task, Unit
 from sampling.models import Sample, SampleMember
 
@@ -116,6 +116,14 @@ class FinalMark:
 
 
 @dataclass
+class Snapshot:
+    kind: str
+    pairs: list[list[int | str | None]]
+    points: list[list[int | str]]
+    finals: dict[str, list[int | str | None]]
+
+
+@dataclass
 class ModeratedSample:
     unit: Unit
     tasks: list[Task]
@@ -123,6 +131,8 @@ class ModeratedSample:
     members: list[MemberState]
     # Every entry of the unit at the centre with its centre mark, for the preview.
     cohort: list[tuple[Entry, int | None]]
+    # ...and with its centre grade, on an outcome unit.
+    cohort_grades: list[tuple[Entry, str]]
 
     @property
     def ready(self) -> bool:
@@ -187,16 +197,47 @@ class ModeratedSample:
             for entry, value in self.cohort
         ]
 
+    def snapshot(self) -> Snapshot | None:
+        """The outcome as figures to keep (what the board approves and the centre sees);
+        None until every sampled candidate with work is moderated."""
+        if not self.ready or not self.complete:
+            return None
+        if self.unit.is_outcome_unit:
+            return Snapshot(
+                kind="grades",
+                pairs=[
+                    [m.entry.pk, m.centre_grade, m.moderator_mark.grade]
+                    for m in self.to_moderate
+                    if m.moderator_mark is not None
+                ],
+                points=[],
+                finals={
+                    str(entry.pk): [grade, grade] for entry, grade in self.cohort_grades
+                },
+            )
+        outcome = self.outcome
+        if outcome is None:
+            return None
+        return Snapshot(
+            kind="adjusted" if outcome.adjusted else "within",
+            pairs=[
+                [m.entry.pk, m.centre_value, m.moderator_mark.total]
+                for m in self.to_moderate
+                if m.moderator_mark is not None
+            ],
+            points=[[p.centre, str(p.value)] for p in outcome.points],
+            finals={str(f.entry.pk): [f.centre, f.final] for f in self.final_marks},
+        )
+
     def hides_centre_mark(self, member: MemberState) -> bool:
         """Blind moderation: the centre's mark stays hidden until the moderator has
         entered their own."""
         return self.unit.blind_moderation and not member.moderated
 
 
-def moderated_sample(*, allocation: ModeratorAllocation) -> ModeratedSample:
-    """Five queries: tasks, sample, members (with entry, candidate and mark), the sheet's
-    clerical corrections, and the cohort with its marks and moderator marks."""
-    centre, unit = allocation.centre, allocation.unit
+def moderated_sample(*, centre: Centre, unit: Unit) -> ModeratedSample:
+    """Five queries: tasks, sample, members, the sheet's clerical corrections, and the
+    cohort with its candidates, marks and moderator marks."""
     tasks = list(unit.tasks.all())
     sample = (
         Sample.objects.filter(centre=centre, unit=unit).select_related("unit").first()
@@ -248,4 +289,13 @@ def moderated_sample(*, allocation: ModeratorAllocation) -> ModeratedSample:
             )
             for entry in cohort
         ],
+        cohort_grades=[
+            (
+                entry,
+                centre_grade(getattr(entry, "mark", None), corrections.get(entry.pk)),
+            )
+            for entry in cohort
+        ]
+        if unit.is_outcome_unit
+        else [],
     )

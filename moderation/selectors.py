@@ -8,6 +8,7 @@ with that allocation's centre and unit, through the owning apps' selectors.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -34,6 +35,7 @@ from uploads.models import EvidenceFile, Kind
 
 from .models import (
     ClericalCorrection,
+    ModerationOutcome,
     ModeratorMark,
     ModeratorMarkChange,
     ModeratorReport,
@@ -211,4 +213,64 @@ def blind_hidden_entry_ids(*, allocation: ModeratorAllocation) -> set[int]:
         )
         .filter(~Exists(moderated))
         .values_list("entry_id", flat=True)
+    )
+
+
+@dataclass
+class OutcomeRow:
+    entry: Entry
+    centre: int | str | None
+    final: int | str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.final != self.centre
+
+
+@dataclass
+class OutcomeView:
+    """An approved outcome with each candidate's centre and final mark, in candidate
+    order: what the centre reads on the report page and in its PDF."""
+
+    outcome: ModerationOutcome
+    rows: list[OutcomeRow]
+
+    @property
+    def changed_count(self) -> int:
+        return sum(1 for row in self.rows if row.changed)
+
+
+def outcome_view(*, centre: Centre, unit: Unit) -> OutcomeView | None:
+    """The approved outcome in force (two queries), or None."""
+    outcome = (
+        ModerationOutcome.objects.filter(
+            centre=centre, unit=unit, status=ModerationOutcome.Status.APPROVED
+        )
+        .select_related("proposed_by", "decided_by")
+        .first()
+    )
+    if outcome is None:
+        return None
+    return OutcomeView(outcome=outcome, rows=outcome_rows(outcome))
+
+
+def outcome_rows(outcome: ModerationOutcome) -> list[OutcomeRow]:
+    """Every candidate of an outcome's snapshot with its entry (one query)."""
+    entries = Entry.objects.filter(
+        centre=outcome.centre_id, unit=outcome.unit_id, pk__in=outcome.finals.keys()
+    ).select_related("candidate")
+    rows = []
+    for entry in sorted(entries, key=lambda e: e.candidate.number):
+        centre_value, final = outcome.finals[str(entry.pk)]
+        rows.append(OutcomeRow(entry=entry, centre=centre_value, final=final))
+    return rows
+
+
+def latest_outcome(*, centre: Centre, unit: Unit) -> ModerationOutcome | None:
+    """The newest version, whatever its status (what the moderator is told)."""
+    return (
+        ModerationOutcome.objects.filter(centre=centre, unit=unit)
+        .select_related("decided_by")
+        .order_by("-version")
+        .first()
     )

@@ -21,6 +21,7 @@ allocation = [
     path("moderate/", moderate.moderate, name="moderate"),
     path("moderate/<int:candidate_no>/", moderate.moderate_cell, name="moderate_cell"),
     path("moderate/outcome/", moderate.outcome_panel, name="outcome_panel"),
+    path("moderate/propose/", moderate.propose, name="propose"),
 ]
 
 urlpatterns = [

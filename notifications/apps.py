@@ -16,6 +16,8 @@ HANDLED_KINDS = (
     "change_request_decided",
     "eo_change_receipt",
     "eo_change_confirmed",
+    "outcome_returned",
+    "outcome_corrected",
 )
 
 

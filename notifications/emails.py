@@ -36,7 +36,11 @@ from .delivery import (
 from .models import SentNotification
 
 if TYPE_CHECKING:
-    from moderation.models import ClericalCorrection, ModeratorReport
+    from moderation.models import (
+        ClericalCorrection,
+        ModerationOutcome,
+        ModeratorReport,
+    )
 
 Kind = SentNotification.Kind
 
@@ -221,6 +225,71 @@ def clerical_correction(*, correction_id: int) -> int:
             "link": absolute_url(reverse("iamis:marksheet", args=[unit.public_id])),
         },
         centre=correction.centre,
+    )
+
+
+def _outcome(outcome_id: int) -> ModerationOutcome | None:
+    from moderation.models import ModerationOutcome
+
+    return (
+        ModerationOutcome.objects.select_related(
+            "centre", "unit__series", "proposed_by", "decided_by"
+        )
+        .filter(pk=outcome_id)
+        .first()
+    )
+
+
+def outcome_returned(*, outcome_id: int) -> int:
+    """The board sent a proposed outcome back: the moderator who proposed it is told why."""
+    outcome = _outcome(outcome_id)
+    if outcome is None:
+        return 0
+    unit = outcome.unit
+    return deliver(
+        kind=Kind.OUTCOME_RETURNED,
+        about=f"outcome-{outcome.pk}",
+        recipients=recipients_for([outcome.proposed_by.email]),
+        template="moderation/email/outcome_returned",
+        subject=_("Moderation outcome sent back: %(unit)s, centre %(number)s"),
+        subject_values={"unit": unit.code, "number": outcome.centre.display_number},
+        context={
+            "outcome": outcome,
+            "centre": outcome.centre,
+            "unit": unit,
+            "link": absolute_url(
+                reverse(
+                    "moderation:moderate",
+                    args=[outcome.centre.number, unit.public_id],
+                )
+            ),
+        },
+        centre=outcome.centre,
+    )
+
+
+def outcome_corrected(*, outcome_id: int) -> int:
+    """A released outcome was corrected by a new, board-approved version."""
+    outcome = _outcome(outcome_id)
+    if outcome is None:
+        return 0
+    unit = outcome.unit
+    return deliver(
+        kind=Kind.OUTCOME_CORRECTED,
+        about=f"outcome-{outcome.pk}",
+        recipients=_for_centre(outcome.centre),
+        template="moderation/email/outcome_corrected",
+        subject=_("Moderation outcome corrected: %(unit)s"),
+        subject_values={"unit": unit.code},
+        context={
+            "outcome": outcome,
+            "centre": outcome.centre,
+            "unit": unit,
+            "link": absolute_url(
+                reverse("moderation_centre:centre_report", args=[unit.public_id])
+            ),
+        },
+        centre=outcome.centre,
     )
 
 

@@ -31,6 +31,11 @@ class SentNotification(models.Model):
             "eo_change_confirmed",
             _("Change of exams officer confirmed"),
         )
+        OUTCOME_RETURNED = "outcome_returned", _("Moderation outcome sent back")
+        OUTCOME_CORRECTED = (
+            "outcome_corrected",
+            _("Released moderation outcome corrected"),
+        )
 
     # "<kind>:<what it is about>:<address>", e.g. "sample_ready:sample-12:eo@x.example".
     key = models.CharField(max_length=400, unique=True)

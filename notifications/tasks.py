@@ -21,7 +21,11 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import Invite
 from common import scoping
 from iamis.models import MarkChangeRequest, Submission
-from moderation.models import ClericalCorrection, ModeratorReport
+from moderation.models import (
+    ClericalCorrection,
+    ModerationOutcome,
+    ModeratorReport,
+)
 from portal.models import ExamsOfficerChange
 from sampling.models import Sample
 
@@ -73,6 +77,18 @@ def clerical_correction(correction_id: int) -> int:
 def moderator_report(report_id: int) -> int:
     with scoping.centre_of(ModeratorReport, report_id, "notifications.report"):
         return emails.moderator_report(report_id=report_id)
+
+
+@shared_task(name="notifications.outcome_returned", **RETRY)
+def outcome_returned(outcome_id: int) -> int:
+    with scoping.centre_of(ModerationOutcome, outcome_id, "notifications.outcome"):
+        return emails.outcome_returned(outcome_id=outcome_id)
+
+
+@shared_task(name="notifications.outcome_corrected", **RETRY)
+def outcome_corrected(outcome_id: int) -> int:
+    with scoping.centre_of(ModerationOutcome, outcome_id, "notifications.outcome"):
+        return emails.outcome_corrected(outcome_id=outcome_id)
 
 
 @shared_task(name="notifications.deadline_reminder", **RETRY)

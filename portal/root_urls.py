@@ -58,6 +58,7 @@ urlpatterns = [
     path("iamis/", include("uploads.urls")),
     path("iamis/", include((centre_urlpatterns, "moderation_centre"))),
     path("iamis/reports/", include("reports.urls")),
+    path("console/", include("console.urls")),
     path("moderation/", include("moderation.urls")),
     path("training/", include("training.urls")),
     path("help/", include("guides.urls")),

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "marksheets",
     "training",
     "guides",
+    "console",
     "audit",
     "notifications",
     "axes",

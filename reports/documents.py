@@ -19,7 +19,11 @@ from django.db.models import Count, Exists, Max, OuterRef, Subquery, Sum
 from centres.models import Centre
 from iamis.models import Entry, Unit
 from iamis.services.marks import value_display
-from moderation.models import ClericalCorrection, ModeratorReport
+from moderation.models import (
+    ClericalCorrection,
+    ModerationOutcome,
+    ModeratorReport,
+)
 from sampling.models import SampleMember
 
 
@@ -152,9 +156,14 @@ def candidate_details_fingerprint(*, centre: Centre, unit: Unit) -> str:
     )
 
 
-def moderator_report_fingerprint(*, report: ModeratorReport) -> str:
+def moderator_report_fingerprint(
+    *, report: ModeratorReport, outcome: ModerationOutcome | None = None
+) -> str:
     return _digest(
         {
+            "outcome_in_force": (
+                [outcome.version, outcome.reason, outcome.finals] if outcome else None
+            ),
             "centre": [report.centre.number, report.centre.name],
             "unit": unit_heading(report.unit),
             "moderator": report.moderator.get_full_name(),

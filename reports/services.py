@@ -20,6 +20,7 @@ from centres.models import Centre
 from common.files import pdf_store
 from iamis.models import Unit
 from moderation.models import ModeratorReport
+from moderation.selectors import outcome_view
 
 from . import documents
 from .models import ReportRender
@@ -37,7 +38,10 @@ def _fingerprint(*, centre: Centre, unit: Unit, kind: str) -> str:
         report = ModeratorReport.objects.select_related(
             "centre", "unit__series", "moderator"
         ).get(centre=centre, unit=unit)
-        return documents.moderator_report_fingerprint(report=report)
+        in_force = outcome_view(centre=centre, unit=unit)
+        return documents.moderator_report_fingerprint(
+            report=report, outcome=in_force.outcome if in_force else None
+        )
     return documents.candidate_details_fingerprint(centre=centre, unit=unit)
 
 
@@ -84,6 +88,7 @@ def _html(render: ReportRender) -> str:
         context["report"] = ModeratorReport.objects.select_related("moderator").get(
             centre=centre, unit=unit
         )
+        context["outcome_view"] = outcome_view(centre=centre, unit=unit)
         template = "reports/pdf/moderator_report.html"
     else:
         rows = documents.candidate_details(centre=centre, unit=unit)

@@ -211,13 +211,20 @@ ROUTES: dict[str, Route] = {
     # An empty correction is refused with the form's error.
     "moderation:correction": Route(P.MODERATOR, get=200, post=400),
     "moderation:further_sample": Route(P.MODERATOR, post=302),
-    "moderation:report": Route(P.MODERATOR, get=200, post=200),
+    # The world's results day has come and its report is published: read-only.
+    "moderation:report": Route(P.MODERATOR, get=200, post=400),
     "moderation:moderate": Route(P.MODERATOR, get=200, post=302),
     # A row for the browser's save queue (htmx): asked for as a page, it sends the
     # moderator to the page.
     "moderation:moderate_cell": Route(P.MODERATOR, get=302, post=302),
     # A fragment for htmx: asked for as a page it sends the moderator to the page.
     "moderation:outcome_panel": Route(P.MODERATOR, get=302),
+    # The world's sheet already has a proposal waiting: a second is refused.
+    "moderation:propose": Route(P.MODERATOR, post=400),
+    # --- The board's console ---------------------------------------------------------
+    "console:index": Route(P.BOARD, get=200),
+    # A POST naming neither approve nor send back is refused with the page's error.
+    "console:outcome": Route(P.BOARD, get=200, post=400),
     "reports:moderator_report_pdf": Route(P.MODERATOR, post=302),
     "reports:moderator_render": Route(P.MODERATOR, get=200),
     "reports:moderator_render_download": Route(P.MODERATOR, get=200),

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import Invite, User
 from centres.models import AccessGrant, Centre, Membership, ModeratorAllocation
 from iamis.models import Candidate, MarkChangeRequest, Submission, Unit
-from moderation.models import ClericalCorrection, ModeratorReport
+from moderation.models import ClericalCorrection, ModerationOutcome, ModeratorReport
 from reports.models import ReportRender
 from sampling.models import Sample, SampleMember
 from tests.access_matrix import Role
@@ -349,6 +349,14 @@ def build_world(two_centres: Any) -> World:
         "assessment_id": assessment.public_id,
         "section_no": 1,
         "question_no": 1,
+        # The board's console sees every centre's outcomes: Alice's proposal.
+        "outcome_id": ModerationOutcome.objects.create(
+            centre=alice_centre,
+            unit=tc.alice_unit,
+            kind=ModerationOutcome.Kind.WITHIN,
+            reason="Alicereason: the marking is in line.",
+            proposed_by=moderator,
+        ).public_id,
     }
     return World(
         people={
@@ -449,5 +457,6 @@ SHARED = frozenset(
         "section_no",
         "question_no",
         "topic",
+        "outcome_id",
     }
 )

@@ -113,6 +113,21 @@ def _alice_moderator(w: Any) -> Any:
     return w._alice_moderator
 
 
+def _alice_outcome(w: Any) -> Any:
+    from moderation.models import ModerationOutcome
+
+    return ModerationOutcome.objects.get_or_create(
+        centre=w.alice_centre,
+        unit=w.alice_unit,
+        version=1,
+        defaults={
+            "kind": ModerationOutcome.Kind.WITHIN,
+            "reason": "Alicereason",
+            "proposed_by": _alice_moderator(w),
+        },
+    )[0]
+
+
 def _alice_sample(w: Any) -> None:
     """A ready sample with Alice's candidate in it, marked: the moderator's marking
     pages open for a sample member."""
@@ -214,6 +229,8 @@ OTHER_KWARGS: dict[str, Callable[[Any], Any]] = {
     "question_no": lambda w: 1,
     # The step-by-step guide's topics are the same for everybody.
     "topic": lambda w: "marks",
+    # The board's console (staff only) sees every centre's moderation outcomes.
+    "outcome_id": lambda w: _alice_outcome(w).public_id,
 }
 # The back-office sign-in page is the one admin page anybody may see.
 ADMIN_PUBLIC = {"login"}

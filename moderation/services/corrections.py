@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
@@ -19,6 +20,7 @@ from iamis.services.marks import snapshot_of
 from outbox.services import notify
 
 from ..models import ClericalCorrection
+from .outcomes import awaiting_decision
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -136,6 +138,21 @@ def correction_make(
     replacing any earlier correction of the same entry, and tell the centre."""
     if entry.centre_id != allocation.centre_id or entry.unit_id != allocation.unit_id:
         raise ValidationError(_("That candidate is not on this marksheet."))
+    centre, unit = allocation.centre, allocation.unit
+    if timezone.localdate() >= unit.series.results_day:
+        raise ValidationError(
+            _(
+                "Results for this unit are released: a clerical correction can no "
+                "longer be made. The centre can ask for a mark change."
+            )
+        )
+    if awaiting_decision(centre=centre, unit=unit):
+        raise ValidationError(
+            _(
+                "Your proposed outcome is waiting for the board's decision: corrections "
+                "can be made again if the board sends it back."
+            )
+        )
     with transaction.atomic():
         mark = (
             Mark.objects.select_for_update()

@@ -18,6 +18,7 @@ from sampling.models import Sample, SampleMember
 
 from ..models import ClericalCorrection, ModeratorMark, ModeratorMarkChange
 from ..moderated import centre_grade, centre_value
+from .outcomes import awaiting_decision
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -146,6 +147,11 @@ def moderator_mark_save(
         Entry.objects.select_for_update().filter(pk=entry.pk).first()
         current = ModeratorMark.objects.select_for_update().filter(entry=entry).first()
         refusal = _member_refusal(allocation, entry)
+        if not refusal and awaiting_decision(centre=allocation.centre, unit=unit):
+            refusal = _(
+                "Your proposed outcome is waiting for the board's decision: your marks "
+                "can change again if the board sends it back."
+            )
         if refusal:
             return MarkSave(current, error=refusal)
         try:

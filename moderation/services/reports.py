@@ -16,9 +16,24 @@ from centres.models import ModeratorAllocation
 from outbox.services import notify
 
 from ..models import ModeratorReport
+from .outcomes import released
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+def report_read_only(allocation: ModeratorAllocation) -> bool:
+    """From results day a published report is the centre's to read, and an approved
+    outcome is released: neither changes any more except by a new version."""
+    unit = allocation.unit
+    if timezone.localdate() < unit.series.results_day:
+        return False
+    published = ModeratorReport.objects.filter(
+        centre=allocation.centre,
+        unit=unit,
+        status=ModeratorReport.Status.PUBLISHED,
+    ).exists()
+    return published or released(centre=allocation.centre, unit=unit)
 
 
 def report_save(
@@ -30,7 +45,15 @@ def report_save(
     request: HttpRequest | None = None,
 ) -> ModeratorReport:
     """Save the report (a draft until published). A published report can still be
-    edited; the centre sees the current text from results day."""
+    edited until results day; from then the centre reads it as it stands."""
+    if report_read_only(allocation):
+        raise ValidationError(
+            _(
+                "Results for this unit are released: the report can no longer be "
+                "changed. A correction is a new version of the outcome, approved by "
+                "the board."
+            )
+        )
     with transaction.atomic():
         report, _created = ModeratorReport.objects.select_for_update().get_or_create(
             centre=allocation.centre,

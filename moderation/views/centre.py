@@ -33,5 +33,11 @@ def centre_report(request: CentreRequest, unit_id: UUID) -> HttpResponse:
     return render(
         request,
         "moderation/centre_report.html",
-        {"unit": unit, "centre": request.centre, "report": report},
+        {
+            "unit": unit,
+            "centre": request.centre,
+            "report": report,
+            # From results day (centre_visible_report said so): the outcome in force.
+            "outcome_view": selectors.outcome_view(centre=request.centre, unit=unit),
+        },
     )

@@ -13,22 +13,29 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from centres.models import ModeratorAllocation
 from centres.tenancy import AuthenticatedRequest
 from common.numbers import whole_number_or_none
 from common.save_queue import save_queue_words
+from common.service_errors import service_message
 from iamis.models import Task
 
 from .. import scatter, selectors
 from ..moderated import MemberState, ModeratedSample, moderated_sample
-from ..services import moderator_marks
+from ..services import moderator_marks, outcomes
 from ..services.moderator_marks import MarkSave, field_names
 from .moderator import allocation_args, allocation_for
 
@@ -131,6 +138,9 @@ def _page(
     sample: ModeratedSample,
     rows: list[Row],
     status: int = 200,
+    *,
+    reason: str = "",
+    propose_error: str = "",
 ) -> HttpResponse:
     return render(
         request,
@@ -141,7 +151,9 @@ def _page(
             "unit": allocation.unit,
             "sample": sample,
             "rows": rows,
-            "panel": _panel_context(allocation, sample),
+            "panel": _panel_context(
+                allocation, sample, reason=reason, propose_error=propose_error
+            ),
             "history": selectors.moderator_mark_history(allocation=allocation)[:20],
             "sheet_words": save_queue_words(),
             "args": allocation_args(allocation),
@@ -151,14 +163,31 @@ def _page(
 
 
 def _panel_context(
-    allocation: ModeratorAllocation, sample: ModeratedSample
+    allocation: ModeratorAllocation,
+    sample: ModeratedSample,
+    *,
+    reason: str = "",
+    propose_error: str = "",
 ) -> dict[str, object]:
     outcome = sample.outcome
+    latest = selectors.latest_outcome(centre=allocation.centre, unit=allocation.unit)
+    in_force = (
+        latest
+        if latest is None or latest.status == latest.Status.APPROVED
+        else outcomes.outcome_in_force(centre=allocation.centre, unit=allocation.unit)
+    )
+    released = outcomes.is_released(in_force, allocation.unit, timezone.localdate())
     return {
         "allocation": allocation,
         "sample": sample,
         "outcome": outcome,
         "chart": scatter.chart(sample, outcome),
+        "latest": latest,
+        "released": released,
+        "can_propose": sample.ready
+        and (latest is None or latest.status != latest.Status.PROPOSED),
+        "reason": reason,
+        "propose_error": propose_error,
         "args": allocation_args(allocation),
     }
 
@@ -170,7 +199,7 @@ def moderate(
 ) -> HttpResponse:
     """The page. Without JavaScript it is one form that saves every changed cell."""
     allocation = allocation_for(request, centre_number, unit_id)
-    sample = moderated_sample(allocation=allocation)
+    sample = moderated_sample(centre=allocation.centre, unit=allocation.unit)
     prefix = _cell_prefix(allocation)
     members = sample.to_moderate
     if not sample.ready and request.method == "POST":
@@ -230,7 +259,7 @@ def moderate_cell(
 ) -> HttpResponse:
     """One member's row: POST saves one cell and answers the row as it now stands."""
     allocation = allocation_for(request, centre_number, unit_id)
-    sample = moderated_sample(allocation=allocation)
+    sample = moderated_sample(centre=allocation.centre, unit=allocation.unit)
     state = next(
         (m for m in sample.to_moderate if m.entry.candidate.number == candidate_no),
         None,
@@ -273,6 +302,44 @@ def moderate_cell(
     return response
 
 
+@require_POST
+@login_required
+def propose(
+    request: AuthenticatedRequest, centre_number: int, unit_id: UUID
+) -> HttpResponse:
+    """The moderator proposes the outcome to the board; what they wrote is kept if it
+    is refused."""
+    allocation = allocation_for(request, centre_number, unit_id)
+    reason = request.POST.get("reason", "")
+    try:
+        outcomes.outcome_propose(
+            allocation=allocation,
+            reason=reason,
+            acting_user=request.user,
+            request=request,
+        )
+    except ValidationError as exc:
+        sample = moderated_sample(centre=allocation.centre, unit=allocation.unit)
+        prefix = _cell_prefix(allocation)
+        return _page(
+            request,
+            allocation,
+            sample,
+            [_row(m, sample, prefix) for m in sample.to_moderate],
+            status=400,
+            reason=reason,
+            propose_error=service_message(exc),
+        )
+    messages.success(
+        request,
+        _(
+            "Your outcome is proposed. The board will approve it or send it back with "
+            "a note; your marks are locked until then."
+        ),
+    )
+    return redirect("moderation:moderate", *allocation_args(allocation))
+
+
 @require_safe
 @login_required
 def outcome_panel(
@@ -280,7 +347,7 @@ def outcome_panel(
 ) -> HttpResponse:
     """The outcome so far, redrawn by htmx after each saved mark."""
     allocation = allocation_for(request, centre_number, unit_id)
-    sample = moderated_sample(allocation=allocation)
+    sample = moderated_sample(centre=allocation.centre, unit=allocation.unit)
     if not request.htmx:
         return redirect("moderation:moderate", *allocation_args(allocation))
     return render(

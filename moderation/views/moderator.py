@@ -358,7 +358,12 @@ def report_edit(
     report = selectors.report_for(centre=allocation.centre, unit=allocation.unit)
     form = ReportForm(request.POST or None, instance=report)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    read_only = reports.report_read_only(allocation)
+    if request.method == "POST" and read_only:
+        error = _(
+            "Results for this unit are released: the report can no longer be changed."
+        )
+    elif request.method == "POST" and form.is_valid():
         try:
             report = reports.report_save(
                 allocation=allocation,
@@ -386,6 +391,11 @@ def report_edit(
             "report": report,
             "form": form,
             "error": error,
+            "read_only": read_only,
+            "outcome_view": selectors.outcome_view(
+                centre=allocation.centre, unit=allocation.unit
+            ),
             "args": allocation_args(allocation),
         },
+        status=400 if error else 200,
     )

@@ -137,7 +137,9 @@ def test_the_substitute_is_moderated_in_place_of_unavailable_work(two_centres):
     assert substitute["X-Mark-Outcome"] == "saved"
     numbers = [
         m.entry.candidate.number
-        for m in moderated_sample(allocation=moderated.allocation).to_moderate
+        for m in moderated_sample(
+            centre=moderated.centre, unit=moderated.unit
+        ).to_moderate
     ]
     assert sorted(numbers) == [2001, 2003, 2005, 2008, 2009]
 
@@ -145,7 +147,7 @@ def test_the_substitute_is_moderated_in_place_of_unavailable_work(two_centres):
 def test_members_added_by_a_further_sample_join_the_set_to_moderate(two_centres):
     moderated = moderated_sheet(two_centres)
     _moderate_all(moderated, SAMPLE)
-    assert moderated_sample(allocation=moderated.allocation).complete
+    assert moderated_sample(centre=moderated.centre, unit=moderated.unit).complete
 
     sample_request_further(
         sample=moderated.sample,
@@ -153,10 +155,10 @@ def test_members_added_by_a_further_sample_join_the_set_to_moderate(two_centres)
         candidate_numbers=[2004],
     )
 
-    state = moderated_sample(allocation=moderated.allocation)
+    state = moderated_sample(centre=moderated.centre, unit=moderated.unit)
     assert not state.complete and state.outcome is None
     assert _save(moderated, 2004, "33")["X-Mark-Outcome"] == "saved"
-    assert moderated_sample(allocation=moderated.allocation).complete
+    assert moderated_sample(centre=moderated.centre, unit=moderated.unit).complete
 
 
 def test_within_tolerance_every_final_mark_is_the_centre_mark(two_centres):
@@ -167,7 +169,7 @@ def test_within_tolerance_every_final_mark_is_the_centre_mark(two_centres):
     page = moderated.client().get(moderated.url("moderate"))
 
     assert "Within tolerance: the centre's marks stand." in page.text
-    state = moderated_sample(allocation=moderated.allocation)
+    state = moderated_sample(centre=moderated.centre, unit=moderated.unit)
     assert not state.outcome.adjusted
     finals = {f.entry.candidate.number: f.final for f in state.final_marks}
     assert finals[2002] == 38 and finals[2010] == 0
@@ -182,7 +184,7 @@ def test_out_of_tolerance_the_preview_maps_every_candidate(two_centres):
     page = moderated.client().get(moderated.url("moderate"))
 
     assert "Outside tolerance: the centre's marks will be adjusted." in page.text
-    state = moderated_sample(allocation=moderated.allocation)
+    state = moderated_sample(centre=moderated.centre, unit=moderated.unit)
     finals = {f.entry.candidate.number: (f.centre, f.final) for f in state.final_marks}
     assert finals[2002] == (38, 30)
     assert finals[2007] == (25, 17)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -378,8 +379,9 @@ def test_a_report_published_after_results_day_is_announced_at_once(
     series.save()
 
     report = _publish(moderated, django_capture_on_commit_callbacks)
-    # Saving the published report again announces nothing new.
-    _publish(moderated, django_capture_on_commit_callbacks)
+    # From results day the published report is the centre's: it cannot be saved again.
+    with pytest.raises(ValidationError, match="can no longer be changed"):
+        _publish(moderated, django_capture_on_commit_callbacks)
     tasks.moderator_report.apply(kwargs={"report_id": report.pk})
 
     assert [m.to for m in mail.outbox] == [["alice@alice.example"]]

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("outcomes/<uuid:outcome_id>/", views.outcome, name="outcome"),
+]
