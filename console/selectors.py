@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 
-from iamis.models import Entry
+from centres.models import ModeratorAllocation
+from iamis.models import Entry, MarkChangeRequest, Series, Unit
 from moderation.models import ModerationOutcome
 from moderation.moderated import moderated_sample
-from moderation.selectors import OutcomeRow, outcome_rows
+from moderation.selectors import OutcomeRow, outcome_rows, with_progress
 from moderation.services.outcomes import snapshot_matches
 
 
@@ -85,3 +86,47 @@ def outcome_review(outcome: ModerationOutcome) -> OutcomeReview:
         snapshot = moderated_sample(centre=outcome.centre, unit=outcome.unit).snapshot()
         current = snapshot is not None and snapshot_matches(snapshot, outcome)
     return OutcomeReview(outcome=outcome, rows=rows, pairs=pairs, current=current)
+
+
+def series_list() -> QuerySet[Series]:
+    """Every series, newest results day first (the console's choice of series)."""
+    return Series.objects.order_by("-results_day", "name")
+
+
+def series_progress(*, series: Series) -> QuerySet[ModeratorAllocation]:
+    """Every allocation of the series with its progress, in one query."""
+    return with_progress(
+        ModeratorAllocation.objects.filter(unit__series=series)
+    ).order_by("unit__code", "centre__number")
+
+
+def results_before_deadline() -> QuerySet[Unit]:
+    """Units whose series' results day comes before the unit's sample deadline: the
+    moderation could not finish in time (one query)."""
+    return (
+        Unit.objects.filter(sample_deadline__gt=F("series__results_day"))
+        .select_related("series")
+        .order_by("series__results_day", "code")
+    )
+
+
+def change_requests_waiting() -> QuerySet[MarkChangeRequest]:
+    """Mark change requests waiting for the board, oldest first (one query)."""
+    return (
+        MarkChangeRequest.objects.filter(status=MarkChangeRequest.Status.PENDING)
+        .select_related("centre", "entry__candidate", "entry__unit", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def access_change_request(*, request_id: UUID) -> MarkChangeRequest:
+    return get_object_or_404(
+        MarkChangeRequest.objects.select_related(
+            "centre",
+            "entry__candidate",
+            "entry__unit__series",
+            "requested_by",
+            "decided_by",
+        ),
+        public_id=request_id,
+    )

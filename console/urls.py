@@ -9,4 +9,9 @@ app_name = "console"
 urlpatterns = [
     path("", views.index, name="index"),
     path("outcomes/<uuid:outcome_id>/", views.outcome, name="outcome"),
+    path(
+        "change-requests/<uuid:request_id>/",
+        views.change_request,
+        name="change_request",
+    ),
 ]

@@ -56,10 +56,12 @@ def _count(queryset: QuerySet[Any]) -> Coalesce:
     )
 
 
-def allocations_for(*, moderator: User) -> QuerySet[ModeratorAllocation]:
-    """The moderator's allocations with their progress, in one query whatever their
-    number: entries, marks submitted, the sample's state, sampled candidates and how many
-    of them have at least one file."""
+def with_progress(
+    allocations: QuerySet[ModeratorAllocation],
+) -> QuerySet[ModeratorAllocation]:
+    """Allocations with their progress, in one query whatever their number: entries,
+    marks submitted, the sample's state, sampled candidates with work, how many of them
+    have a file and the moderator's mark, and the newest outcome's version and status."""
     sheet = {"centre": OuterRef("centre_id"), "unit": OuterRef("unit_id")}
     members = SampleMember.objects.filter(
         sample__centre=OuterRef("centre_id"),
@@ -69,18 +71,27 @@ def allocations_for(*, moderator: User) -> QuerySet[ModeratorAllocation]:
     has_file = EvidenceFile.objects.filter(
         entry=OuterRef("entry_id"), kind=Kind.CANDIDATE, deleted_at__isnull=True
     )
-    return (
-        ModeratorAllocation.objects.filter(moderator=moderator)
-        .select_related("centre", "unit__series")
-        .annotate(
-            entry_count=_count(Entry.objects.filter(**sheet)),
-            submitted_count=_count(Mark.objects.filter(**sheet, is_locked=True)),
-            sample_status=Subquery(Sample.objects.filter(**sheet).values("status")[:1]),
-            sampled_count=_count(members),
-            sampled_with_files=_count(members.filter(Exists(has_file))),
-        )
-        .order_by("unit__series__name", "unit__code", "centre__number")
+    moderated = ModeratorMark.objects.filter(entry=OuterRef("entry_id")).filter(
+        Q(total__isnull=False) | ~Q(grade="")
     )
+    newest = ModerationOutcome.objects.filter(**sheet).order_by("-version")
+    return allocations.select_related("centre", "unit__series", "moderator").annotate(
+        entry_count=_count(Entry.objects.filter(**sheet)),
+        submitted_count=_count(Mark.objects.filter(**sheet, is_locked=True)),
+        sample_status=Subquery(Sample.objects.filter(**sheet).values("status")[:1]),
+        sampled_count=_count(members),
+        sampled_with_files=_count(members.filter(Exists(has_file))),
+        moderated_count=_count(members.filter(Exists(moderated))),
+        outcome_status=Subquery(newest.values("status")[:1]),
+        outcome_version=Subquery(newest.values("version")[:1]),
+    )
+
+
+def allocations_for(*, moderator: User) -> QuerySet[ModeratorAllocation]:
+    """The moderator's allocations with their progress (one query)."""
+    return with_progress(
+        ModeratorAllocation.objects.filter(moderator=moderator)
+    ).order_by("unit__series__name", "unit__code", "centre__number")
 
 
 def access_allocation(

@@ -225,6 +225,7 @@ ROUTES: dict[str, Route] = {
     "console:index": Route(P.BOARD, get=200),
     # A POST naming neither approve nor send back is refused with the page's error.
     "console:outcome": Route(P.BOARD, get=200, post=400),
+    "console:change_request": Route(P.BOARD, get=200, post=400),
     "reports:moderator_report_pdf": Route(P.MODERATOR, post=302),
     "reports:moderator_render": Route(P.MODERATOR, get=200),
     "reports:moderator_render_download": Route(P.MODERATOR, get=200),

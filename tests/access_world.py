@@ -349,7 +349,9 @@ def build_world(two_centres: Any) -> World:
         "assessment_id": assessment.public_id,
         "section_no": 1,
         "question_no": 1,
-        # The board's console sees every centre's outcomes: Alice's proposal.
+        # The board's console sees every centre's mark change requests: Alice's.
+        "request_id": tc.alice_change_request.public_id,
+        # ...and every centre's outcomes: Alice's proposal.
         "outcome_id": ModerationOutcome.objects.create(
             centre=alice_centre,
             unit=tc.alice_unit,
@@ -458,5 +460,6 @@ SHARED = frozenset(
         "question_no",
         "topic",
         "outcome_id",
+        "request_id",
     }
 )

@@ -231,6 +231,7 @@ OTHER_KWARGS: dict[str, Callable[[Any], Any]] = {
     "topic": lambda w: "marks",
     # The board's console (staff only) sees every centre's moderation outcomes.
     "outcome_id": lambda w: _alice_outcome(w).public_id,
+    "request_id": lambda w: w.alice_change_request.public_id,
 }
 # The back-office sign-in page is the one admin page anybody may see.
 ADMIN_PUBLIC = {"login"}
