@@ -1,5 +1,6 @@
 """Board back office for moderation: allocating moderators, and the record of
-corrections and reports (read-only: moderators write them in their workspace)."""
+corrections, reports and outcomes (read-only: moderators write them in their workspace,
+and outcomes are decided on the moderation console, console/)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.http import HttpRequest
 
 from centres.models import ModeratorAllocation
 
-from .models import ClericalCorrection, ModeratorReport
+from .models import ClericalCorrection, ModerationOutcome, ModeratorReport
 
 
 @admin.register(ModeratorAllocation)
@@ -47,3 +48,11 @@ class ModeratorReportAdmin(_ReadOnly):
     list_filter = ["status", "unit__series"]
     search_fields = ["centre__number", "unit__code", "moderator__email"]
     list_select_related = ["unit__series", "centre", "moderator"]
+
+
+@admin.register(ModerationOutcome)
+class ModerationOutcomeAdmin(_ReadOnly):
+    list_display = ["unit", "centre", "version", "kind", "status", "proposed_at"]
+    list_filter = ["status", "kind", "unit__series"]
+    search_fields = ["centre__number", "unit__code", "proposed_by__email"]
+    list_select_related = ["unit__series", "centre"]

@@ -287,6 +287,7 @@ ADMIN_NO_ADD = frozenset(
         "uploads.uploadsession",
         "moderation.clericalcorrection",
         "moderation.moderatorreport",
+        "moderation.moderationoutcome",
         "reports.reportrender",
         "portal.retentionrun",
         "outbox.message",
