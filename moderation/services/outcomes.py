@@ -15,7 +15,7 @@ centre is told.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -143,16 +143,27 @@ def outcome_propose(
             reason=reason,
             proposed_by=acting_user,
         )
-        audit_record(
-            action=AuditEvent.Action.OUTCOME_PROPOSED,
-            actor=acting_user,
-            centre=centre,
-            target=unit.code,
-            request=request,
-            version=outcome.version,
-            kind=outcome.kind,
-        )
+        _audit(AuditEvent.Action.OUTCOME_PROPOSED, outcome, acting_user, request)
     return outcome
+
+
+def _audit(
+    action: str,
+    outcome: ModerationOutcome,
+    acting_user: User,
+    request: HttpRequest | None,
+    **detail: Any,
+) -> None:
+    audit_record(
+        action=action,
+        actor=acting_user,
+        centre=outcome.centre,
+        target=outcome.unit.code,
+        request=request,
+        version=outcome.version,
+        kind=outcome.kind,
+        **detail,
+    )
 
 
 def _locked(outcome: ModerationOutcome) -> ModerationOutcome:
@@ -189,14 +200,7 @@ def outcome_send_back(
         outcome.save(
             update_fields=["status", "decided_by", "decided_at", "decision_note"]
         )
-        audit_record(
-            action=AuditEvent.Action.OUTCOME_RETURNED,
-            actor=acting_user,
-            centre=outcome.centre,
-            target=outcome.unit.code,
-            request=request,
-            version=outcome.version,
-        )
+        _audit(AuditEvent.Action.OUTCOME_RETURNED, outcome, acting_user, request)
         notify("outcome_returned", outcome_id=outcome.pk)
     return outcome
 
@@ -262,14 +266,11 @@ def outcome_approve(
         )
         changed = _apply(outcome, previous, acting_user)
         _publish_report(outcome)
-        audit_record(
-            action=AuditEvent.Action.OUTCOME_APPROVED,
-            actor=acting_user,
-            centre=centre,
-            target=unit.code,
-            request=request,
-            version=outcome.version,
-            kind=outcome.kind,
+        _audit(
+            AuditEvent.Action.OUTCOME_APPROVED,
+            outcome,
+            acting_user,
+            request,
             marks_changed=changed,
         )
         if was_released:

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_http_methods,
@@ -293,6 +294,7 @@ def correction(
                 entry.pk
             ),
             "history": selectors.entry_history(centre=centre, entry=entry),
+            "results_out": timezone.localdate() >= unit.series.results_day,
             "typed": typed,
             "error": error,
             "back": "marks" if request.GET.get("back") == "marks" else "",

@@ -279,6 +279,9 @@ def test_after_release_the_report_and_corrections_are_read_only(two_centres):
     )
     assert correction.status_code == 400
     assert "released" in correction.text
+    form = client.get(moderated.url("correction", 2003))
+    assert 'data-testid="results-out"' in form.text
+    assert '<form method="post" class="stacked-form">' not in form.text
 
 
 def test_a_correction_after_release_is_a_new_approved_version_and_the_centre_is_told(
