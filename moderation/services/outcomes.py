@@ -334,17 +334,25 @@ def _apply(
     return len(changed)
 
 
+def report_outcome(outcome: ModerationOutcome) -> str:
+    """What the report says of an approved outcome: adjusted when any mark or grade
+    changes, accepted otherwise."""
+    changed = outcome.kind == ModerationOutcome.Kind.ADJUSTED or (
+        outcome.kind == ModerationOutcome.Kind.GRADES and bool(outcome.grade_decisions)
+    )
+    return (
+        ModeratorReport.Outcome.ADJUSTED
+        if changed
+        else ModeratorReport.Outcome.ACCEPTED
+    )
+
+
 def _publish_report(outcome: ModerationOutcome) -> None:
     """The moderator's report goes out with the outcome it explains."""
     report = ModeratorReport.objects.select_for_update().get(
         centre=outcome.centre, unit=outcome.unit
     )
-    report.outcome = (
-        ModeratorReport.Outcome.ADJUSTED
-        if outcome.kind == ModerationOutcome.Kind.ADJUSTED
-        or (outcome.kind == ModerationOutcome.Kind.GRADES and outcome.grade_decisions)
-        else ModeratorReport.Outcome.ACCEPTED
-    )
+    report.outcome = report_outcome(outcome)
     newly = report.status != ModeratorReport.Status.PUBLISHED
     if newly:
         report.status = ModeratorReport.Status.PUBLISHED

@@ -16,7 +16,7 @@ from centres.models import ModeratorAllocation
 from outbox.services import notify
 
 from ..models import ModeratorReport
-from .outcomes import released
+from .outcomes import outcome_in_force, released, report_outcome
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -62,6 +62,10 @@ def report_save(
         )
         for name in (*ModeratorReport.SECTIONS, "outcome"):
             setattr(report, name, (data.get(name) or "").strip())
+        in_force = outcome_in_force(centre=allocation.centre, unit=allocation.unit)
+        if in_force is not None:
+            # The approved outcome says what the outcome is, whatever was typed.
+            report.outcome = report_outcome(in_force)
         report.moderator = acting_user
         newly_published = False
         if publish:

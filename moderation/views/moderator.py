@@ -358,7 +358,11 @@ def report_edit(
 ) -> HttpResponse:
     allocation = allocation_for(request, centre_number, unit_id)
     report = selectors.report_for(centre=allocation.centre, unit=allocation.unit)
+    in_force = selectors.outcome_view(centre=allocation.centre, unit=allocation.unit)
     form = ReportForm(request.POST or None, instance=report)
+    if in_force is not None:
+        # The approved outcome says what the outcome is (shown below the form).
+        del form.fields["outcome"]
     error = ""
     read_only = reports.report_read_only(allocation)
     if request.method == "POST" and read_only:
@@ -394,9 +398,7 @@ def report_edit(
             "form": form,
             "error": error,
             "read_only": read_only,
-            "outcome_view": selectors.outcome_view(
-                centre=allocation.centre, unit=allocation.unit
-            ),
+            "outcome_view": in_force,
             "args": allocation_args(allocation),
         },
         status=400 if error else 200,

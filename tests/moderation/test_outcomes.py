@@ -392,3 +392,20 @@ def test_applying_an_outcome_takes_the_same_queries_for_a_bigger_cohort(two_cent
         )
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_once_approved_the_report_says_the_outcome_the_board_approved(two_centres):
+    moderated, outcome = _proposed(two_centres)
+    _decide(_board(), outcome, action="approve")
+    client = moderated.client()
+
+    form = client.get(moderated.url("report"))
+    client.post(
+        moderated.url("report"),
+        {"outcome": "accepted", "assessment": "Still generous.", "publish": "1"},
+    )
+
+    assert 'name="outcome"' not in form.text
+    assert 'data-testid="outcome"' in form.text
+    report = ModeratorReport.objects.get()
+    assert (report.outcome, report.assessment) == ("adjusted", "Still generous.")
