@@ -332,7 +332,7 @@ def console_index_page(visit: Visit) -> None:
 
 
 def console_outcome_page(visit: Visit) -> None:
-    _moderated, outcome = _proposed(visit.two_centres)
+    _sheet, outcome = _proposed(visit.two_centres)
     visit.sign_in(_board_staff(), f"/console/outcomes/{outcome.public_id}/")
 
 
