@@ -31,6 +31,14 @@ from tests.factories import (
     UserFactory,
 )
 from tests.moderation.helpers import Moderated, moderated_sheet, stored_file
+from tests.moderation.test_moderator_marks import _moderate_all
+from tests.moderation.test_outcomes import (
+    EIGHT_LOWER,
+    _board,
+    _decide,
+    _proposed,
+    _results_day,
+)
 from training import services as training
 from training.content import DEFAULT_CONTENT, content_load_file
 from training.models import AcademicYear, Assessment, Attempt
@@ -306,6 +314,50 @@ def moderator_report_page(visit: Visit) -> None:
     visit.sign_in(moderated.moderator, moderated.url("report"))
 
 
+def moderate_page(visit: Visit) -> None:
+    # Every member marked 8 lower: the outcome panel, its scatter and the preview show.
+    moderated = _moderated(visit)
+    _moderate_all(moderated, EIGHT_LOWER)
+    visit.sign_in(moderated.moderator, moderated.url("moderate"))
+    expect(visit.page.locator("#outcome-panel svg")).to_be_visible()
+
+
+def _board_staff() -> User:
+    return UserFactory(email="console@board.example", is_staff=True, is_superuser=True)
+
+
+def console_index_page(visit: Visit) -> None:
+    _proposed(visit.two_centres)
+    visit.sign_in(_board_staff(), "/console/")
+
+
+def console_outcome_page(visit: Visit) -> None:
+    _sheet, outcome = _proposed(visit.two_centres)
+    visit.sign_in(_board_staff(), f"/console/outcomes/{outcome.public_id}/")
+
+
+def _released(visit: Visit) -> Moderated:
+    """An adjusted outcome, approved, on results day."""
+    moderated, outcome = _proposed(visit.two_centres)
+    _decide(_board(), outcome, action="approve")
+    _results_day(moderated, 0)
+    return moderated
+
+
+def moderator_report_released_page(visit: Visit) -> None:
+    moderated = _released(visit)
+    visit.sign_in(moderated.moderator, moderated.url("report"))
+    expect(visit.page.get_by_test_id("read-only")).to_be_visible()
+
+
+def centre_report_page(visit: Visit) -> None:
+    moderated = _released(visit)
+    visit.sign_in(
+        visit.alice, f"/iamis/units/{moderated.unit.public_id}/moderator-report/"
+    )
+    expect(visit.page.get_by_test_id("outcome")).to_be_visible()
+
+
 def paste_page(visit: Visit) -> None:
     unit = visit.two_centres.alice_unit
     visit.sign_in(visit.alice, f"/iamis/units/{unit.public_id}/paste/")
@@ -359,6 +411,11 @@ PAGES: dict[str, Callable[..., None]] = {
     "moderation-workspace": moderation_workspace_page,
     "clerical-correction": clerical_correction_page,
     "moderator-report": moderator_report_page,
+    "moderate": moderate_page,
+    "console-index": console_index_page,
+    "console-outcome": console_outcome_page,
+    "moderator-report-released": moderator_report_released_page,
+    "centre-report": centre_report_page,
     "paste": paste_page,
     "submit-confirm": submit_confirm_page,
     "profile": profile_page,
