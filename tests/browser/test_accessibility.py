@@ -31,13 +31,13 @@ from tests.factories import (
     UserFactory,
 )
 from tests.moderation.helpers import Moderated, moderated_sheet, stored_file
-from tests.moderation.test_moderator_marks import _moderate_all
-from tests.moderation.test_outcomes import (
+from tests.moderation.outcome_steps import (
     EIGHT_LOWER,
-    _board,
-    _decide,
-    _proposed,
-    _results_day,
+    board_client,
+    decide,
+    moderate_all,
+    proposed,
+    results_day,
 )
 from training import services as training
 from training.content import DEFAULT_CONTENT, content_load_file
@@ -317,7 +317,7 @@ def moderator_report_page(visit: Visit) -> None:
 def moderate_page(visit: Visit) -> None:
     # Every member marked 8 lower: the outcome panel, its scatter and the preview show.
     moderated = _moderated(visit)
-    _moderate_all(moderated, EIGHT_LOWER)
+    moderate_all(moderated, EIGHT_LOWER)
     visit.sign_in(moderated.moderator, moderated.url("moderate"))
     expect(visit.page.locator("#outcome-panel svg")).to_be_visible()
 
@@ -327,20 +327,20 @@ def _board_staff() -> User:
 
 
 def console_index_page(visit: Visit) -> None:
-    _proposed(visit.two_centres)
+    proposed(visit.two_centres)
     visit.sign_in(_board_staff(), "/console/")
 
 
 def console_outcome_page(visit: Visit) -> None:
-    _sheet, outcome = _proposed(visit.two_centres)
+    _sheet, outcome = proposed(visit.two_centres)
     visit.sign_in(_board_staff(), f"/console/outcomes/{outcome.public_id}/")
 
 
 def _released(visit: Visit) -> Moderated:
     """An adjusted outcome, approved, on results day."""
-    moderated, outcome = _proposed(visit.two_centres)
-    _decide(_board(), outcome, action="approve")
-    _results_day(moderated, 0)
+    moderated, outcome = proposed(visit.two_centres)
+    decide(board_client(), outcome, action="approve")
+    results_day(moderated, 0)
     return moderated
 
 

@@ -18,7 +18,7 @@ from marksheets.services.change_requests import change_request_create
 from moderation.models import ModerationOutcome
 from tests.factories import SeriesFactory, UnitFactory, UserFactory
 from tests.moderation.helpers import make_moderator, moderated_sheet
-from tests.moderation.test_moderator_marks import _moderate_all
+from tests.moderation.outcome_steps import moderate_all
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def _proposal(moderated, reason="In line.") -> ModerationOutcome:
 
 def test_the_console_lists_what_waits_and_each_allocations_progress(two_centres, board):
     moderated = moderated_sheet(two_centres)
-    _moderate_all(moderated, {2001: 39, 2003: 35})
+    moderate_all(moderated, {2001: 39, 2003: 35})
     change = _change_request(moderated, two_centres)
     outcome = _proposal(moderated)
 

@@ -8,8 +8,6 @@ the sample is 2001 (40), 2003 (35), 2006 (28), 2008 (20) and 2009 (12).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -19,45 +17,21 @@ from moderation.models import ModeratorMark, ModeratorMarkChange
 from moderation.moderated import moderated_sample
 from sampling.models import SampleMember
 from sampling.services import (
-    marks_submit,
-    sample_generate,
     sample_request_further,
     sample_substitute,
 )
-from tests.factories import CandidateFactory, EntryFactory, UnitFactory
-from tests.iamis.marking import fill
 
 from .helpers import make_moderator, moderated_sheet
+from .outcome_steps import HTMX, SAMPLE, moderate_all, outcome_sheet, save_mark
 
 pytestmark = pytest.mark.django_db
-
-SAMPLE = {2001: 40, 2003: 35, 2006: 28, 2008: 20, 2009: 12}
-HTMX = {"HX-Request": "true"}
-
-
-def _save(moderated, number, value, *, version=None, field="t1", client=None):
-    if version is None:
-        mark = ModeratorMark.objects.filter(entry=moderated.entry(number)).first()
-        version = mark.version if mark else 0
-    return (client or moderated.client()).post(
-        moderated.url("moderate_cell", number),
-        {"field": field, "value": value, "version": version},
-        headers=HTMX,
-    )
-
-
-def _moderate_all(moderated, marks: dict[int, int]) -> None:
-    client = moderated.client()
-    for number, value in marks.items():
-        response = _save(moderated, number, str(value), client=client)
-        assert response["X-Mark-Outcome"] == "saved", response.content
 
 
 def test_a_moderator_mark_is_saved_inline_and_kept_in_the_history(two_centres):
     moderated = moderated_sheet(two_centres)
 
-    first = _save(moderated, 2003, "31")
-    second = _save(moderated, 2003, "30")
+    first = save_mark(moderated, 2003, "31")
+    second = save_mark(moderated, 2003, "30")
 
     assert first["X-Mark-Outcome"] == "saved"
     assert (first["X-Mark-Version"], second["X-Mark-Version"]) == ("1", "2")
@@ -79,10 +53,10 @@ def test_a_moderator_mark_is_saved_inline_and_kept_in_the_history(two_centres):
 
 def test_a_stale_save_is_a_conflict_and_a_replay_is_answered_as_saved(two_centres):
     moderated = moderated_sheet(two_centres)
-    _save(moderated, 2003, "31", version=0)
+    save_mark(moderated, 2003, "31", version=0)
 
-    replay = _save(moderated, 2003, "31", version=0)
-    other_tab = _save(moderated, 2003, "29", version=0)
+    replay = save_mark(moderated, 2003, "31", version=0)
+    other_tab = save_mark(moderated, 2003, "29", version=0)
 
     assert replay["X-Mark-Outcome"] == "saved"
     assert other_tab["X-Mark-Outcome"] == "conflict"
@@ -96,9 +70,9 @@ def test_a_mark_that_is_not_a_whole_number_up_to_the_maximum_is_refused(
     two_centres, typed
 ):
     moderated = moderated_sheet(two_centres)
-    _save(moderated, 2001, "38")
+    save_mark(moderated, 2001, "38")
 
-    response = _save(moderated, 2003, typed)
+    response = save_mark(moderated, 2003, typed)
 
     assert response["X-Mark-Outcome"] == "refused"
     assert "whole number from 0 to 40" in response.text or "too high" in response.text
@@ -111,7 +85,7 @@ def test_a_mark_that_is_not_a_whole_number_up_to_the_maximum_is_refused(
 def test_a_candidate_outside_the_sample_cannot_be_given_a_moderator_mark(two_centres):
     moderated = moderated_sheet(two_centres)
 
-    response = _save(moderated, 2002, "30")
+    response = save_mark(moderated, 2002, "30")
 
     assert response.status_code == 404
     assert not ModeratorMark.objects.exists()
@@ -130,8 +104,8 @@ def test_the_substitute_is_moderated_in_place_of_unavailable_work(two_centres):
         acting_user=two_centres.alice,
     )
 
-    unavailable = _save(moderated, 2006, "28")
-    substitute = _save(moderated, 2005, "30")
+    unavailable = save_mark(moderated, 2006, "28")
+    substitute = save_mark(moderated, 2005, "30")
 
     assert unavailable.status_code == 404
     assert substitute["X-Mark-Outcome"] == "saved"
@@ -146,7 +120,7 @@ def test_the_substitute_is_moderated_in_place_of_unavailable_work(two_centres):
 
 def test_members_added_by_a_further_sample_join_the_set_to_moderate(two_centres):
     moderated = moderated_sheet(two_centres)
-    _moderate_all(moderated, SAMPLE)
+    moderate_all(moderated, SAMPLE)
     assert moderated_sample(centre=moderated.centre, unit=moderated.unit).complete
 
     sample_request_further(
@@ -157,14 +131,14 @@ def test_members_added_by_a_further_sample_join_the_set_to_moderate(two_centres)
 
     state = moderated_sample(centre=moderated.centre, unit=moderated.unit)
     assert not state.complete and state.outcome is None
-    assert _save(moderated, 2004, "33")["X-Mark-Outcome"] == "saved"
+    assert save_mark(moderated, 2004, "33")["X-Mark-Outcome"] == "saved"
     assert moderated_sample(centre=moderated.centre, unit=moderated.unit).complete
 
 
 def test_within_tolerance_every_final_mark_is_the_centre_mark(two_centres):
     moderated = moderated_sheet(two_centres)
     # Each within 2 marks (the default tolerance for a maximum of 40).
-    _moderate_all(moderated, {2001: 38, 2003: 36, 2006: 28, 2008: 18, 2009: 13})
+    moderate_all(moderated, {2001: 38, 2003: 36, 2006: 28, 2008: 18, 2009: 13})
 
     page = moderated.client().get(moderated.url("moderate"))
 
@@ -179,7 +153,7 @@ def test_within_tolerance_every_final_mark_is_the_centre_mark(two_centres):
 def test_out_of_tolerance_the_preview_maps_every_candidate(two_centres):
     moderated = moderated_sheet(two_centres)
     # Every sampled mark 8 lower: the mapping is x - 8 throughout; 0 stays 0.
-    _moderate_all(moderated, {n: c - 8 for n, c in SAMPLE.items()})
+    moderate_all(moderated, {n: c - 8 for n, c in SAMPLE.items()})
 
     page = moderated.client().get(moderated.url("moderate"))
 
@@ -200,7 +174,7 @@ def test_a_clerical_correction_is_the_centre_mark_the_rule_starts_from(two_centr
     moderated = moderated_sheet(two_centres)
     moderated.client().post(moderated.url("correction", 2003), {"task-1": "31"})
 
-    response = _save(moderated, 2003, "31")
+    response = save_mark(moderated, 2003, "31")
 
     assert 'data-testid="difference-2003">0 ' in response.text
 
@@ -221,14 +195,14 @@ def test_blind_moderation_hides_the_centre_mark_until_the_moderator_has_entered_
     assert workspace.text.count(hidden) == len(SAMPLE)
     assert all_marks.text.count(hidden) == len(SAMPLE)
     assert correction.status_code == 302
-    row = _save(moderated, 2003, "30")
+    row = save_mark(moderated, 2003, "30")
     assert hidden not in row.text and ">35" in row.text
     assert client.get(moderated.url("marks")).text.count(hidden) == len(SAMPLE) - 1
 
 
 def test_without_javascript_the_form_saves_every_changed_mark(two_centres):
     moderated = moderated_sheet(two_centres)
-    _save(moderated, 2001, "39")
+    save_mark(moderated, 2001, "39")
 
     client = moderated.client()
     response = client.post(
@@ -244,38 +218,12 @@ def test_without_javascript_the_form_saves_every_changed_mark(two_centres):
     assert "the maximum is 40, so 99 is too high." in page.text
 
 
-def _outcome_sheet(two_centres):
-    """An outcome unit of its own, all three candidates sampled (a submitted unit's
-    grade scale cannot change)."""
-    moderated = moderated_sheet(two_centres)
-    unit: Any = UnitFactory(
-        assessment="outcomes",
-        grade_scale=["Distinction", "Merit", "Pass"],
-        evidence="e_submission",
-        sample_size_table=[[5, "ALL"], ["inf", 5]],
-    )
-    for number, grade in ((4101, "Merit"), (4102, "Pass"), (4103, "Distinction")):
-        entry = EntryFactory(
-            candidate=CandidateFactory(centre=moderated.centre, number=number),
-            unit=unit,
-        )
-        fill(entry, grade, field="grade")
-    submission = marks_submit(
-        centre=moderated.centre, unit=unit, acting_user=two_centres.alice
-    )
-    sample_generate(submission_id=submission.pk)
-    moderated.allocation.unit = unit
-    moderated.allocation.save()
-    moderated.unit = unit
-    return moderated
-
-
 def test_an_outcome_unit_records_agree_or_a_different_grade(two_centres):
-    moderated = _outcome_sheet(two_centres)
+    moderated = outcome_sheet(two_centres)
 
-    agree = _save(moderated, 4101, "merit", field="grade")
-    differ = _save(moderated, 4102, "Distinction", field="grade")
-    refused = _save(moderated, 4103, "Excellent", field="grade")
+    agree = save_mark(moderated, 4101, "merit", field="grade")
+    differ = save_mark(moderated, 4102, "Distinction", field="grade")
+    refused = save_mark(moderated, 4103, "Excellent", field="grade")
 
     assert "Agree" in agree.text
     assert "Different grade" in differ.text
@@ -289,7 +237,7 @@ def test_the_moderate_page_reads_the_same_number_of_queries_for_a_bigger_sample(
     two_centres,
 ):
     moderated = moderated_sheet(two_centres)
-    _moderate_all(moderated, SAMPLE)
+    moderate_all(moderated, SAMPLE)
     client = moderated.client()
     client.get(moderated.url("moderate"))  # sessions, caches warm
 
@@ -300,7 +248,7 @@ def test_the_moderate_page_reads_the_same_number_of_queries_for_a_bigger_sample(
         acting_user=moderated.moderator,
         candidate_numbers=[2002, 2004, 2005],
     )
-    _moderate_all(moderated, {2002: 30, 2004: 25, 2005: 22})
+    moderate_all(moderated, {2002: 30, 2004: 25, 2005: 22})
     with CaptureQueriesContext(connection) as bigger:
         response = client.get(moderated.url("moderate"))
 

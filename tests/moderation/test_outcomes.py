@@ -8,7 +8,6 @@ The sheet is SAMPLING.md's worked example (maximum 40, tolerance 2); the sample 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from iamis.models import Mark, MarkChange
 from moderation.models import ClericalCorrection, ModerationOutcome, ModeratorReport
@@ -33,64 +31,29 @@ from tests.factories import (
 from tests.iamis.marking import fill
 
 from .helpers import moderated_sheet
-from .test_moderator_marks import SAMPLE, _moderate_all, _outcome_sheet, _save
+from .outcome_steps import (
+    board_client,
+    decide,
+    moderate_all,
+    outcome_sheet,
+    propose,
+    proposed,
+    results_day,
+    save_mark,
+    write_report,
+)
 
 pytestmark = pytest.mark.django_db
-
-EIGHT_LOWER = {n: c - 8 for n, c in SAMPLE.items()}
-
-
-def _report(moderated, client=None) -> None:
-    (client or moderated.client()).post(
-        moderated.url("report"), {"assessment": "The marking was generous at the top."}
-    )
-
-
-def _propose(moderated, reason="Marks were generous throughout.", client=None):
-    return (client or moderated.client()).post(
-        moderated.url("propose"), {"reason": reason}
-    )
-
-
-def _board(**fields) -> Client:
-    client = Client()
-    client.force_login(
-        UserFactory(
-            email=fields.pop("email", "staff@board.example"),
-            is_staff=True,
-            is_superuser=True,
-            **fields,
-        )
-    )
-    return client
-
-
-def _decide(client: Client, outcome: ModerationOutcome, **data: str):
-    return client.post(reverse("console:outcome", args=[outcome.public_id]), data)
-
-
-def _proposed(two_centres, marks=EIGHT_LOWER, **unit_fields):
-    moderated = moderated_sheet(two_centres, **unit_fields)
-    _moderate_all(moderated, marks)
-    _report(moderated)
-    assert _propose(moderated).status_code == 302
-    return moderated, ModerationOutcome.objects.get()
-
-
-def _results_day(moderated, days_from_today: int) -> None:
-    series = moderated.unit.series
-    series.results_day = timezone.localdate() + timedelta(days=days_from_today)
-    series.save()
 
 
 def test_an_outcome_is_proposed_only_once_every_member_is_moderated_and_the_reason_is_kept(
     two_centres,
 ):
     moderated = moderated_sheet(two_centres)
-    _report(moderated)
-    _moderate_all(moderated, {2001: 32, 2003: 27})
+    write_report(moderated)
+    moderate_all(moderated, {2001: 32, 2003: 27})
 
-    response = _propose(moderated, reason="My careful reasons")
+    response = propose(moderated, reason="My careful reasons")
 
     assert response.status_code == 400
     assert "Moderate every sampled candidate whose work is available first" in (
@@ -102,7 +65,7 @@ def test_an_outcome_is_proposed_only_once_every_member_is_moderated_and_the_reas
 
 
 def test_the_proposal_snapshots_what_the_rule_made_of_the_sample(two_centres):
-    moderated, outcome = _proposed(two_centres)
+    moderated, outcome = proposed(two_centres)
 
     assert (outcome.kind, outcome.version, outcome.tolerance) == ("adjusted", 1, 2)
     assert outcome.status == ModerationOutcome.Status.PROPOSED
@@ -118,13 +81,13 @@ def test_the_proposal_snapshots_what_the_rule_made_of_the_sample(two_centres):
 def test_while_a_proposal_waits_the_moderators_marks_and_corrections_are_locked(
     two_centres,
 ):
-    moderated, _outcome = _proposed(two_centres)
+    moderated, _outcome = proposed(two_centres)
 
-    save = _save(moderated, 2003, "30")
+    save = save_mark(moderated, 2003, "30")
     correction = moderated.client().post(
         moderated.url("correction", 2003), {"task-1": "31"}
     )
-    again = _propose(moderated)
+    again = propose(moderated)
 
     assert save["X-Mark-Outcome"] == "refused"
     assert "waiting for the board" in save.text
@@ -134,12 +97,12 @@ def test_while_a_proposal_waits_the_moderators_marks_and_corrections_are_locked(
 
 
 def test_the_proposer_can_never_approve_their_own_outcome(two_centres):
-    moderated, outcome = _proposed(two_centres)
+    moderated, outcome = proposed(two_centres)
     moderated.moderator.is_staff = True
     moderated.moderator.save()
 
     page = moderated.client().get(reverse("console:outcome", args=[outcome.public_id]))
-    response = _decide(moderated.client(), outcome, action="approve")
+    response = decide(moderated.client(), outcome, action="approve")
 
     assert 'data-testid="own"' in page.text
     assert response.status_code == 403
@@ -148,7 +111,7 @@ def test_the_proposer_can_never_approve_their_own_outcome(two_centres):
 
 
 def test_a_moderator_or_a_centre_cannot_reach_the_console(two_centres):
-    moderated, outcome = _proposed(two_centres)
+    moderated, outcome = proposed(two_centres)
     centre_user = Client()
     centre_user.force_login(two_centres.alice)
 
@@ -160,7 +123,7 @@ def test_a_moderator_or_a_centre_cannot_reach_the_console(two_centres):
             response = client.get(url)
             assert response.status_code == 302
             assert reverse("admin:login") in response["Location"]
-        assert _decide(client, outcome, action="approve").status_code == 302
+        assert decide(client, outcome, action="approve").status_code == 302
     outcome.refresh_from_db()
     assert outcome.status == ModerationOutcome.Status.PROPOSED
 
@@ -168,12 +131,12 @@ def test_a_moderator_or_a_centre_cannot_reach_the_console(two_centres):
 def test_approval_applies_final_marks_as_history_rows_once(
     two_centres, django_capture_on_commit_callbacks
 ):
-    moderated, outcome = _proposed(two_centres)
-    board = _board()
+    moderated, outcome = proposed(two_centres)
+    board = board_client()
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = _decide(board, outcome, action="approve")
-        second = _decide(board, outcome, action="approve")
+        first = decide(board, outcome, action="approve")
+        second = decide(board, outcome, action="approve")
 
     assert first.status_code == 302
     assert second.status_code == 302  # a double click changes nothing
@@ -194,12 +157,12 @@ def test_approval_applies_final_marks_as_history_rows_once(
 def test_the_board_sends_a_proposal_back_with_a_note_and_the_moderator_is_told(
     two_centres, django_capture_on_commit_callbacks
 ):
-    moderated, outcome = _proposed(two_centres)
-    board = _board()
+    moderated, outcome = proposed(two_centres)
+    board = board_client()
 
-    without_note = _decide(board, outcome, action="send_back")
+    without_note = decide(board, outcome, action="send_back")
     with django_capture_on_commit_callbacks(execute=True):
-        sent_back = _decide(
+        sent_back = decide(
             board, outcome, action="send_back", note="Check candidate 2009's folder."
         )
 
@@ -210,15 +173,15 @@ def test_the_board_sends_a_proposal_back_with_a_note_and_the_moderator_is_told(
     assert [m.to for m in mail.outbox] == [[moderated.moderator.email]]
     assert "Check candidate 2009's folder." in mail.outbox[0].body
     # The moderator may change marks and propose again (version 2).
-    assert _save(moderated, 2009, "10")["X-Mark-Outcome"] == "saved"
-    assert _propose(moderated).status_code == 302
+    assert save_mark(moderated, 2009, "10")["X-Mark-Outcome"] == "saved"
+    assert propose(moderated).status_code == 302
     assert ModerationOutcome.objects.get(status="proposed").version == 2
 
 
 def test_an_outcome_whose_marks_changed_since_it_was_proposed_cannot_be_approved(
     two_centres,
 ):
-    moderated, outcome = _proposed(two_centres)
+    moderated, outcome = proposed(two_centres)
     # A board data fix after the proposal: candidate 2002's mark corrected to 37.
     entry = moderated.entry(2002)
     ClericalCorrection.objects.create(
@@ -232,8 +195,10 @@ def test_an_outcome_whose_marks_changed_since_it_was_proposed_cannot_be_approved
         made_by=moderated.moderator,
     )
 
-    page = _board().get(reverse("console:outcome", args=[outcome.public_id]))
-    response = _decide(_board(email="other@board.example"), outcome, action="approve")
+    page = board_client().get(reverse("console:outcome", args=[outcome.public_id]))
+    response = decide(
+        board_client(email="other@board.example"), outcome, action="approve"
+    )
 
     assert 'data-testid="stale"' in page.text
     assert response.status_code == 400
@@ -243,13 +208,13 @@ def test_an_outcome_whose_marks_changed_since_it_was_proposed_cannot_be_approved
 def test_the_centre_sees_the_outcome_and_every_final_mark_from_results_day(
     two_centres, alice_client
 ):
-    moderated, outcome = _proposed(two_centres)
-    _decide(_board(), outcome, action="approve")
+    moderated, outcome = proposed(two_centres)
+    decide(board_client(), outcome, action="approve")
     url = reverse("moderation_centre:centre_report", args=[moderated.unit.public_id])
 
-    _results_day(moderated, 3)
+    results_day(moderated, 3)
     before = alice_client.get(url)
-    _results_day(moderated, 0)
+    results_day(moderated, 0)
     after = alice_client.get(url)
 
     assert before.status_code == 403
@@ -264,9 +229,9 @@ def test_the_centre_sees_the_outcome_and_every_final_mark_from_results_day(
 
 
 def test_after_release_the_report_and_corrections_are_read_only(two_centres):
-    moderated, outcome = _proposed(two_centres)
-    _decide(_board(), outcome, action="approve")
-    _results_day(moderated, 0)
+    moderated, outcome = proposed(two_centres)
+    decide(board_client(), outcome, action="approve")
+    results_day(moderated, 0)
     client = moderated.client()
 
     report = client.post(moderated.url("report"), {"assessment": "Rewritten."})
@@ -287,24 +252,26 @@ def test_after_release_the_report_and_corrections_are_read_only(two_centres):
 def test_a_correction_after_release_is_a_new_approved_version_and_the_centre_is_told(
     two_centres, django_capture_on_commit_callbacks
 ):
-    moderated, first = _proposed(two_centres)
-    _decide(_board(), first, action="approve")
-    _results_day(moderated, 0)
+    moderated, first = proposed(two_centres)
+    decide(board_client(), first, action="approve")
+    results_day(moderated, 0)
     centre = moderated.centre
     centre.exams_officer_email = "eo@alice.example"
     centre.save()
 
-    unchanged = _propose(moderated)
-    _save(moderated, 2009, "12")  # 2009 was 4: now as the centre's, within tolerance
-    proposed = _propose(moderated, reason="Candidate 2009's folder was re-read.")
+    unchanged = propose(moderated)
+    save_mark(
+        moderated, 2009, "12"
+    )  # 2009 was 4: now as the centre's, within tolerance
+    new_version = propose(moderated, reason="Candidate 2009's folder was re-read.")
     second = ModerationOutcome.objects.get(status="proposed")
     with django_capture_on_commit_callbacks(execute=True):
-        approved = _decide(
-            _board(email="second@board.example"), second, action="approve"
+        approved = decide(
+            board_client(email="second@board.example"), second, action="approve"
         )
 
     assert unchanged.status_code == 400 and "Nothing has changed" in unchanged.text
-    assert proposed.status_code == 302 and approved.status_code == 302
+    assert new_version.status_code == 302 and approved.status_code == 302
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status, second.version) == (
@@ -323,17 +290,17 @@ def test_a_correction_after_release_is_a_new_approved_version_and_the_centre_is_
 
 
 def test_the_board_decides_the_changed_grades_of_an_outcome_unit(two_centres):
-    moderated = _outcome_sheet(two_centres)
-    _save(moderated, 4101, "Merit", field="grade")
-    _save(moderated, 4102, "Merit", field="grade")  # the centre gave Pass
-    _save(moderated, 4103, "Distinction", field="grade")
-    _report(moderated)
-    assert _propose(moderated).status_code == 302
+    moderated = outcome_sheet(two_centres)
+    save_mark(moderated, 4101, "Merit", field="grade")
+    save_mark(moderated, 4102, "Merit", field="grade")  # the centre gave Pass
+    save_mark(moderated, 4103, "Distinction", field="grade")
+    write_report(moderated)
+    assert propose(moderated).status_code == 302
     outcome = ModerationOutcome.objects.get()
     entry = moderated.entry(4102)
 
-    response = _decide(
-        _board(), outcome, action="approve", **{f"grade-{entry.pk}": "Merit"}
+    response = decide(
+        board_client(), outcome, action="approve", **{f"grade-{entry.pk}": "Merit"}
     )
 
     assert response.status_code == 302
@@ -370,9 +337,9 @@ def _sheet_of(moderated, two_centres, size: int, first_number: int) -> Any:
         m.entry.candidate.number: max((m.entry.mark.total or 0) - 8, 0)
         for m in sample.members.select_related("entry__candidate", "entry__mark")
     }
-    _moderate_all(moderated, marks)
-    _report(moderated)
-    assert _propose(moderated).status_code == 302
+    moderate_all(moderated, marks)
+    write_report(moderated)
+    assert propose(moderated).status_code == 302
     return ModerationOutcome.objects.get(unit=unit)
 
 
@@ -395,8 +362,8 @@ def test_applying_an_outcome_takes_the_same_queries_for_a_bigger_cohort(two_cent
 
 
 def test_once_approved_the_report_says_the_outcome_the_board_approved(two_centres):
-    moderated, outcome = _proposed(two_centres)
-    _decide(_board(), outcome, action="approve")
+    moderated, outcome = proposed(two_centres)
+    decide(board_client(), outcome, action="approve")
     client = moderated.client()
 
     form = client.get(moderated.url("report"))
