@@ -33,8 +33,11 @@ def test_the_moderator_types_the_sample_and_sees_the_outcome_preview(
     # The sample in rank order: 2001 (40), 2003 (35), 2006 (28), 2008 (20), 2009 (12).
     # Two digits fill a mark of at most 40: the cursor moves down by itself.
     first = page.get_by_label("Moderator's mark (maximum 40) for candidate 2001")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
     first.click()
-    page.keyboard.type("32272012")
+    for number, mark in ((2003, "32"), (2006, "27"), (2008, "20"), (2009, "12")):
+        page.keyboard.type(mark)
+        expect(page.locator(f"#m-{number}-t1")).to_be_focused()
     # The last one is confirmed with Enter.
     page.keyboard.type("4")
     page.keyboard.press("Enter")
