@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from moderation.models import ModeratorMark, ModeratorMarkChange
 from moderation.moderated import moderated_sample
@@ -279,3 +280,16 @@ def test_another_moderator_or_a_centre_user_cannot_reach_the_moderation_pages(
         )
         assert response.status_code == 404
     assert not ModeratorMark.objects.exists()
+
+
+def test_the_allocations_list_says_how_many_sampled_candidates_are_moderated(
+    two_centres,
+):
+    moderated = moderated_sheet(two_centres)
+    moderate_all(moderated, {2001: 39, 2003: 35, 2006: 28})
+
+    page = moderated.client().get(reverse("moderation:allocations"))
+
+    row = page.text[page.text.index(f"allocation-{moderated.centre.number}-") :]
+    row = row[: row.index("</tr>")]
+    assert "3 of 5" in row
