@@ -99,13 +99,15 @@ def _row(
     field_name: str = "",
     typed: str = "",
 ) -> Row:
-    entered = {field_name: typed} if save is not None and not save.saved else {}
+    # A refused value stays in its box to be corrected; after a conflict the box shows
+    # what the other window saved, and the row offers the value typed here.
+    entered = {field_name: typed} if save is not None and save.error else {}
     cells = _cells(state, sample, entered)
     for cell in cells:
         if cell.value:
             cell.state = "saved"
         if save is not None and cell.field == field_name:
-            cell.state = "saved" if save.outcome == "saved" else "refused"
+            cell.state = save.outcome
             cell.error = not save.saved
     mark = state.moderator_mark
     row = Row(

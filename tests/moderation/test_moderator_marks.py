@@ -62,6 +62,9 @@ def test_a_stale_save_is_a_conflict_and_a_replay_is_answered_as_saved(two_centre
     assert replay["X-Mark-Outcome"] == "saved"
     assert other_tab["X-Mark-Outcome"] == "conflict"
     assert "changed in another window" in other_tab.text
+    # The box shows what was saved; the row offers the value typed in this window.
+    assert 'value="31"' in other_tab.text
+    assert 'data-action="use-mine" data-field="t1" data-value="29"' in other_tab.text
     assert ModeratorMark.objects.get(entry=moderated.entry(2003)).total == 31
     assert ModeratorMarkChange.objects.count() == 1
 
