@@ -96,7 +96,14 @@ def outcome_propose(
             .exists()
         ):
             raise ValidationError(_("There is no sample to moderate yet."))
-        if awaiting_decision(centre=centre, unit=unit):
+        pending = ModerationOutcome.objects.filter(
+            centre=centre, unit=unit, status=Status.PROPOSED
+        ).first()
+        if pending is not None:
+            if pending.proposed_by_id == acting_user.pk and pending.reason == (
+                reason.strip()
+            ):
+                return pending  # a double click, or the request sent again
             raise ValidationError(
                 _("An outcome is already waiting for the board's decision.")
             )

@@ -1,6 +1,8 @@
-// Submitting locks the unit's marks, so it is refused while marks for the unit typed in
-// this browser are still in the marksheet's save queue (static/js/marksheet.js keeps them
-// in localStorage under "iamis-marks:<person>:<unit>:<tab>").
+// Submitting locks the unit's marks (and proposing an outcome locks the moderator's), so
+// it is refused while marks for the sheet typed in this browser are still in the save
+// queue (static/js/marksheet.js keeps them in localStorage under
+// "iamis-marks:<person>:<sheet>:<tab>"). The server decides from what it holds; this
+// makes sure it holds everything typed here first.
 (function () {
   "use strict";
   var form = document.getElementById("submit-form");
@@ -33,5 +35,8 @@
     }
   });
   window.addEventListener("storage", check);
+  // The queue may be this page's own (the moderator's marks and the proposal share a
+  // page), which raises no storage event: look again now and then.
+  window.setInterval(check, 1000);
   check();
 })();

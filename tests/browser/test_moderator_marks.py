@@ -9,9 +9,10 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from moderation.models import ModeratorMark
+from moderation.models import ModerationOutcome, ModeratorMark
 from tests.accounts.mfa_helpers import give_authenticator
 from tests.moderation.helpers import moderated_sheet
+from tests.moderation.outcome_steps import moderate_all, write_report
 
 from .test_invite_and_access import _sign_in
 
@@ -85,3 +86,36 @@ def test_a_moderator_mark_typed_while_the_network_is_down_is_kept_and_saved_late
     expect(page.locator("#save-queue")).to_be_hidden()
     expect(page.get_by_test_id("difference-2003")).to_contain_text("-4")
     assert ModeratorMark.objects.get().total == 31
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outcome_cannot_be_proposed_while_a_mark_is_still_waiting_in_the_browser(
+    live_server, browser: Browser, page: Page, two_centres, media
+):
+    base = live_server.url
+    moderated = moderated_sheet(two_centres)
+    moderate_all(moderated, {2001: 32, 2003: 27, 2006: 20, 2008: 12})
+    write_report(moderated)
+    totp = give_authenticator(moderated.moderator)
+    _sign_in(page, base, moderated.moderator.email, totp.now())
+    page.goto(f"{base}{moderated.url('moderate')}")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
+
+    restore = _drop_saves(page)
+    page.get_by_label("Moderator's mark (maximum 40) for candidate 2009").fill("4")
+    page.get_by_label("The reasons for the outcome, for the centre").fill("Generous.")
+    page.get_by_role("button", name="Propose this outcome to the board").click()
+
+    expect(page.locator("#unsaved-marks")).to_be_visible()
+    assert not ModerationOutcome.objects.exists()
+    restore()
+    page.get_by_role("button", name="Retry now").click()
+    expect(page.locator("#save-queue")).to_be_hidden()
+    expect(page.locator("#unsaved-marks")).to_be_hidden()
+    page.get_by_role("button", name="Propose this outcome to the board").click()
+
+    expect(page.get_by_test_id("outcome-status")).to_contain_text(
+        "waiting for the board"
+    )
+    outcome = ModerationOutcome.objects.get()
+    assert (outcome.kind, outcome.reason) == ("adjusted", "Generous.")

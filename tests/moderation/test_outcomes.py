@@ -32,6 +32,7 @@ from tests.iamis.marking import fill
 
 from .helpers import moderated_sheet
 from .outcome_steps import (
+    EIGHT_LOWER,
     board_client,
     decide,
     moderate_all,
@@ -87,7 +88,7 @@ def test_while_a_proposal_waits_the_moderators_marks_and_corrections_are_locked(
     correction = moderated.client().post(
         moderated.url("correction", 2003), {"task-1": "31"}
     )
-    again = propose(moderated)
+    again = propose(moderated, reason="Something else")
 
     assert save["X-Mark-Outcome"] == "refused"
     assert "waiting for the board" in save.text
@@ -376,3 +377,16 @@ def test_once_approved_the_report_says_the_outcome_the_board_approved(two_centre
     assert 'data-testid="outcome"' in form.text
     report = ModeratorReport.objects.get()
     assert (report.outcome, report.assessment) == ("adjusted", "Still generous.")
+
+
+def test_proposing_twice_with_a_double_click_makes_one_proposal(two_centres):
+    moderated = moderated_sheet(two_centres)
+    moderate_all(moderated, EIGHT_LOWER)
+    write_report(moderated)
+    client = moderated.client()
+
+    first = propose(moderated, client=client)
+    second = propose(moderated, client=client)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert ModerationOutcome.objects.count() == 1
