@@ -323,5 +323,8 @@ def load_demo_data() -> list[DemoAccount]:
             "New invigilator (staff training only), 68999",
         ),
         DemoAccount("moderator@example.org", "Moderator"),
-        DemoAccount("board@example.org", "Board staff (back office at /board/)"),
+        DemoAccount(
+            "board@example.org",
+            "Board staff (moderation console at /console/, back office at /board/)",
+        ),
     ]
