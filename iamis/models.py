@@ -199,11 +199,6 @@ class Unit(models.Model):
     def deadline_passed(self, today: date) -> bool:
         return self.sample_deadline is not None and today > self.sample_deadline
 
-    @property
-    def max_total(self) -> int:
-        """The sum of the tasks' maxima (the tasks must be loaded or prefetched)."""
-        return sum(task.max_mark for task in self.tasks.all())
-
 
 class Task(models.Model):
     """A marked part of a unit; a single-mark unit has one task."""

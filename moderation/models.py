@@ -179,6 +179,9 @@ class ModeratorMark(models.Model):
 
     objects = CentreScopedManager()
 
+    # In SQL what `is_complete` says in Python: a total (every task marked) or a grade.
+    COMPLETE = Q(total__isnull=False) | ~Q(grade="")
+
     class Meta:
         verbose_name = _("moderator mark")
         verbose_name_plural = _("moderator marks")

@@ -160,18 +160,24 @@ class ModeratedSample:
         return bool(members) and all(m.moderated for m in members)
 
     @cached_property
-    def outcome(self) -> Outcome | None:
-        """The outcome by the rule once every member with work is moderated; None before
-        that, and for outcome units (grades are decided by the board, not adjusted)."""
-        if not self.ready or not self.complete or self.unit.is_outcome_unit:
-            return None
-        pairs = [
-            Pair(centre=m.centre_value, moderator=m.moderator_mark.total)
+    def marked_pairs(self) -> list[tuple[MemberState, int, int]]:
+        """Each member to moderate that has the moderator's total, with the centre mark
+        and that total: what the rule, the snapshot and the scatter start from."""
+        return [
+            (m, m.centre_value, m.moderator_mark.total)
             for m in self.to_moderate
             if m.centre_value is not None
             and m.moderator_mark is not None
             and m.moderator_mark.total is not None
         ]
+
+    @cached_property
+    def outcome(self) -> Outcome | None:
+        """The outcome by the rule once every member with work is moderated; None before
+        that, and for outcome units (grades are decided by the board, not adjusted)."""
+        if not self.ready or not self.complete or self.unit.is_outcome_unit:
+            return None
+        pairs = [Pair(centre, moderator) for _m, centre, moderator in self.marked_pairs]
         if not pairs:
             return None
         return moderation_outcome(
@@ -220,11 +226,7 @@ class ModeratedSample:
             return None
         return Snapshot(
             kind="adjusted" if outcome.adjusted else "within",
-            pairs=[
-                [m.entry.pk, m.centre_value, m.moderator_mark.total]
-                for m in self.to_moderate
-                if m.moderator_mark is not None
-            ],
+            pairs=[[m.entry.pk, c, mod] for m, c, mod in self.marked_pairs],
             points=[[p.centre, str(p.value)] for p in outcome.points],
             finals={str(f.entry.pk): [f.centre, f.final] for f in self.final_marks},
         )
@@ -235,9 +237,13 @@ class ModeratedSample:
         return self.unit.blind_moderation and not member.moderated
 
 
-def moderated_sample(*, centre: Centre, unit: Unit) -> ModeratedSample:
+def moderated_sample(
+    *, centre: Centre, unit: Unit, whole_cohort: bool = True
+) -> ModeratedSample:
     """Five queries: tasks, sample, members, the sheet's clerical corrections, and the
-    cohort with its candidates, marks and moderator marks."""
+    cohort with its candidates, marks and moderator marks. Without `whole_cohort` only the
+    sampled entries are read (saving one mark needs no final marks of the others), and
+    `cohort` holds just those."""
     tasks = list(unit.tasks.all())
     sample = (
         Sample.objects.filter(centre=centre, unit=unit).select_related("unit").first()
@@ -248,10 +254,17 @@ def moderated_sample(*, centre: Centre, unit: Unit) -> ModeratedSample:
             centre=centre, unit=unit, is_current=True
         )
     }
+    entries = Entry.objects.filter(centre=centre, unit=unit)
+    if not whole_cohort:
+        entries = (
+            entries.filter(sample_members__sample=sample)
+            if sample is not None
+            else entries.none()
+        )
     cohort = list(
-        Entry.objects.filter(centre=centre, unit=unit)
-        .select_related("candidate", "mark", "moderator_mark")
-        .order_by("candidate__number")
+        entries.select_related("candidate", "mark", "moderator_mark").order_by(
+            "candidate__number"
+        )
     )
     by_id = {entry.pk: entry for entry in cohort}
     members: list[SampleMember] = []

@@ -84,16 +84,13 @@ def chart(sample: ModeratedSample, outcome: Outcome | None) -> Chart | None:
     tolerance = sample.tolerance
     dots = [
         Dot(
-            x=_x(m.centre_value, max_mark),
-            y=_y(m.moderator_mark.total, max_mark),
-            centre=m.centre_value,
-            moderator=m.moderator_mark.total,
-            within=abs(m.moderator_mark.total - m.centre_value) <= tolerance,
+            x=_x(centre, max_mark),
+            y=_y(moderator, max_mark),
+            centre=centre,
+            moderator=moderator,
+            within=abs(moderator - centre) <= tolerance,
         )
-        for m in sample.to_moderate
-        if m.centre_value is not None
-        and m.moderator_mark is not None
-        and m.moderator_mark.total is not None
+        for _member, centre, moderator in sample.marked_pairs
     ]
     if not dots:
         return None

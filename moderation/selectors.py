@@ -18,7 +18,6 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -71,8 +70,8 @@ def with_progress(
     has_file = EvidenceFile.objects.filter(
         entry=OuterRef("entry_id"), kind=Kind.CANDIDATE, deleted_at__isnull=True
     )
-    moderated = ModeratorMark.objects.filter(entry=OuterRef("entry_id")).filter(
-        Q(total__isnull=False) | ~Q(grade="")
+    moderated = ModeratorMark.objects.filter(
+        ModeratorMark.COMPLETE, entry=OuterRef("entry_id")
     )
     newest = ModerationOutcome.objects.filter(**sheet).order_by("-version")
     return allocations.select_related("centre", "unit__series", "moderator").annotate(
@@ -202,9 +201,9 @@ def moderator_mark_history(
 def moderated_entry_ids(*, allocation: ModeratorAllocation) -> set[int]:
     """The entries the moderator has given a complete mark (or grade)."""
     return set(
-        ModeratorMark.objects.filter(centre=allocation.centre, unit=allocation.unit)
-        .filter(Q(total__isnull=False) | ~Q(grade=""))
-        .values_list("entry_id", flat=True)
+        ModeratorMark.objects.filter(
+            ModeratorMark.COMPLETE, centre=allocation.centre, unit=allocation.unit
+        ).values_list("entry_id", flat=True)
     )
 
 
@@ -213,8 +212,8 @@ def blind_hidden_entry_ids(*, allocation: ModeratorAllocation) -> set[int]:
     yet (no mark of their own). Empty, without a query, when the unit is not blind."""
     if not allocation.unit.blind_moderation:
         return set()
-    moderated = ModeratorMark.objects.filter(entry=OuterRef("entry_id")).filter(
-        Q(total__isnull=False) | ~Q(grade="")
+    moderated = ModeratorMark.objects.filter(
+        ModeratorMark.COMPLETE, entry=OuterRef("entry_id")
     )
     return set(
         SampleMember.objects.filter(

@@ -36,6 +36,8 @@ from .delivery import (
 from .models import SentNotification
 
 if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
     from moderation.models import (
         ClericalCorrection,
         ModerationOutcome,
@@ -240,31 +242,50 @@ def _outcome(outcome_id: int) -> ModerationOutcome | None:
     )
 
 
-def outcome_returned(*, outcome_id: int) -> int:
-    """The board sent a proposed outcome back: the moderator who proposed it is told why."""
-    outcome = _outcome(outcome_id)
-    if outcome is None:
-        return 0
+def _outcome_notice(
+    outcome: ModerationOutcome,
+    *,
+    kind: str,
+    recipients: list[Recipient],
+    name: str,
+    subject: Promise,
+    link: str,
+) -> int:
+    """An e-mail about one version of an outcome: the template `name` in
+    moderation/email/, with the outcome, its centre and unit and a link."""
     unit = outcome.unit
     return deliver(
-        kind=Kind.OUTCOME_RETURNED,
+        kind=kind,
         about=f"outcome-{outcome.pk}",
-        recipients=recipients_for([outcome.proposed_by.email]),
-        template="moderation/email/outcome_returned",
-        subject=_("Moderation outcome sent back: %(unit)s, centre %(number)s"),
+        recipients=recipients,
+        template=f"moderation/email/{name}",
+        subject=subject,
         subject_values={"unit": unit.code, "number": outcome.centre.display_number},
         context={
             "outcome": outcome,
             "centre": outcome.centre,
             "unit": unit,
-            "link": absolute_url(
-                reverse(
-                    "moderation:moderate",
-                    args=[outcome.centre.number, unit.public_id],
-                )
-            ),
+            "link": absolute_url(link),
         },
         centre=outcome.centre,
+    )
+
+
+def outcome_returned(*, outcome_id: int) -> int:
+    """The board sent a proposed outcome back: the moderator who proposed it is told why."""
+    outcome = _outcome(outcome_id)
+    if outcome is None:
+        return 0
+    return _outcome_notice(
+        outcome,
+        kind=Kind.OUTCOME_RETURNED,
+        recipients=recipients_for([outcome.proposed_by.email]),
+        name="outcome_returned",
+        subject=_("Moderation outcome sent back: %(unit)s, centre %(number)s"),
+        link=reverse(
+            "moderation:moderate",
+            args=[outcome.centre.number, outcome.unit.public_id],
+        ),
     )
 
 
@@ -273,23 +294,13 @@ def outcome_corrected(*, outcome_id: int) -> int:
     outcome = _outcome(outcome_id)
     if outcome is None:
         return 0
-    unit = outcome.unit
-    return deliver(
+    return _outcome_notice(
+        outcome,
         kind=Kind.OUTCOME_CORRECTED,
-        about=f"outcome-{outcome.pk}",
         recipients=_for_centre(outcome.centre),
-        template="moderation/email/outcome_corrected",
+        name="outcome_corrected",
         subject=_("Moderation outcome corrected: %(unit)s"),
-        subject_values={"unit": unit.code},
-        context={
-            "outcome": outcome,
-            "centre": outcome.centre,
-            "unit": unit,
-            "link": absolute_url(
-                reverse("moderation_centre:centre_report", args=[unit.public_id])
-            ),
-        },
-        centre=outcome.centre,
+        link=reverse("moderation_centre:centre_report", args=[outcome.unit.public_id]),
     )
 
 

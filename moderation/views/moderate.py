@@ -138,12 +138,13 @@ def _page(
     request: AuthenticatedRequest,
     allocation: ModeratorAllocation,
     sample: ModeratedSample,
-    rows: list[Row],
     status: int = 200,
     *,
     reason: str = "",
     propose_error: str = "",
 ) -> HttpResponse:
+    prefix = _cell_prefix(allocation)
+    rows = [_row(member, sample, prefix) for member in sample.to_moderate]
     return render(
         request,
         "moderation/moderate.html",
@@ -202,15 +203,12 @@ def moderate(
     """The page. Without JavaScript it is one form that saves every changed cell."""
     allocation = allocation_for(request, centre_number, unit_id)
     sample = moderated_sample(centre=allocation.centre, unit=allocation.unit)
-    prefix = _cell_prefix(allocation)
     members = sample.to_moderate
     if not sample.ready and request.method == "POST":
         messages.error(request, _("There is no sample to moderate yet."))
         return redirect("moderation:moderate", *allocation_args(allocation))
     if request.method == "GET":
-        return _page(
-            request, allocation, sample, [_row(m, sample, prefix) for m in members]
-        )
+        return _page(request, allocation, sample)
 
     names = field_names(outcome_unit=sample.unit.is_outcome_unit, tasks=sample.tasks)
     problems = 0
@@ -261,7 +259,10 @@ def moderate_cell(
 ) -> HttpResponse:
     """One member's row: POST saves one cell and answers the row as it now stands."""
     allocation = allocation_for(request, centre_number, unit_id)
-    sample = moderated_sample(centre=allocation.centre, unit=allocation.unit)
+    # One row answers a save: the rest of the unit's candidates need not be read.
+    sample = moderated_sample(
+        centre=allocation.centre, unit=allocation.unit, whole_cohort=False
+    )
     state = next(
         (m for m in sample.to_moderate if m.entry.candidate.number == candidate_no),
         None,
@@ -322,12 +323,10 @@ def propose(
         )
     except ValidationError as exc:
         sample = moderated_sample(centre=allocation.centre, unit=allocation.unit)
-        prefix = _cell_prefix(allocation)
         return _page(
             request,
             allocation,
             sample,
-            [_row(m, sample, prefix) for m in sample.to_moderate],
             status=400,
             reason=reason,
             propose_error=service_message(exc),
