@@ -20,7 +20,7 @@ import re
 import unicodedata
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -499,7 +499,7 @@ def is_missing_upload(error: Exception) -> bool:
     )
 
 
-def read_blocks(key: str, block: int = BLOCK) -> Iterator[bytes]:
+def read_blocks(key: str, block: int = BLOCK) -> Generator[bytes]:
     """A stored file's bytes in blocks of at most `block`, never the whole file: on S3
     straight from the GET's body. (django-storages' S3File downloads the whole object
     before its first read, into a SpooledTemporaryFile whose max_size is
@@ -526,19 +526,33 @@ def read_blocks(key: str, block: int = BLOCK) -> Iterator[bytes]:
 
 
 def hash_stored(key: str) -> tuple[int, str]:
-    """(size, SHA-256) of a stored object, read once in blocks; FileNotFoundError when
-    there is none (S3 says so only on the first read)."""
-    from botocore.exceptions import ClientError
-
+    """(size, SHA-256) of a stored object, read once in blocks (`read_blocks`: never the
+    whole object in memory); FileNotFoundError when there is none."""
     digest = hashlib.sha256()
     size = 0
-    try:
-        with default_storage.open(key, "rb") as stored:
-            while data := stored.read(4 * BLOCK):
-                digest.update(data)
-                size += len(data)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") not in {"404", "NoSuchKey"}:
-            raise
-        raise FileNotFoundError(key) from None
+    for data in read_blocks(key, 4 * BLOCK):
+        digest.update(data)
+        size += len(data)
     return size, digest.hexdigest()
+
+
+class BlockReader:
+    """`read(n)` over `read_blocks`, for what reads a stream (the virus scanners):
+    FileNotFoundError at once when there is no such object, and never more than one
+    block in memory."""
+
+    def __init__(self, key: str) -> None:
+        self._blocks = read_blocks(key)
+        self._pending = next(self._blocks, b"")  # raises now if the object is missing
+
+    def read(self, size: int = -1, /) -> bytes:
+        if not self._pending:
+            self._pending = next(self._blocks, b"")
+        if size < 0:
+            size = len(self._pending)
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+    def close(self) -> None:
+        """Let go of the file or the S3 body when the reader stops early."""
+        self._blocks.close()

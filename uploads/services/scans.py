@@ -23,7 +23,6 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -95,11 +94,13 @@ def _hash_stored(evidence: EvidenceFile) -> clamd.Verdict | None:
 
 def _scan_stored(key: str) -> clamd.Verdict:
     try:
-        stored = default_storage.open(key, "rb")
+        stored = storage.BlockReader(key)
     except FileNotFoundError:
         return clamd.Verdict.error("the stored file is missing")
-    with stored:
+    try:
         return clamd.scan(stored)
+    finally:
+        stored.close()
 
 
 def _record_verdict(evidence_id: int, verdict: clamd.Verdict) -> str:
