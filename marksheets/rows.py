@@ -204,9 +204,3 @@ def row_after_save(
         target.accepted = True
         row.saved = True
     return row
-
-
-def field_names(unit: Unit, tasks: list[Task]) -> list[str]:
-    """The names of a row's editable cells, in the order the row shows them."""
-    fields = ["grade"] if unit.is_outcome_unit else [f"task-{t.number}" for t in tasks]
-    return [*fields, "initials"] if unit.initials_required else fields

@@ -157,10 +157,10 @@ def centre_visible_report(
     centre is told when (whether a report exists yet is not revealed); a 404 when
     there is none to see."""
     today = today or timezone.localdate()
-    report = report_for(centre=centre, unit=unit)
     if today < unit.series.results_day:
         raise NotYet(unit)
-    if report is None or not report_visible_to_centre(report, unit, today):
+    report = report_for(centre=centre, unit=unit)
+    if report is None or not report.is_published:
         raise Http404
     return report
 

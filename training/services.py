@@ -55,12 +55,17 @@ logger = logging.getLogger(__name__)
 
 
 def roles_assign(*, membership: Membership, role_codes: list[str]) -> TrainingProfile:
-    """Give a centre member their training roles (replacing any they had)."""
+    """Give a centre member their training roles (replacing any they had). Roles give
+    the training area: a member with a role can open their training."""
     with transaction.atomic():
         profile, _created = TrainingProfile.objects.get_or_create(
             membership=membership, defaults={"centre": membership.centre}
         )
         profile.roles.set(StaffRole.objects.filter(code__in=role_codes))
+        if role_codes:
+            AccessGrant.objects.get_or_create(
+                membership=membership, area=AccessGrant.Area.TRAINING
+            )
     return profile
 
 
@@ -71,14 +76,10 @@ def staff_roles_set(
     acting_user: User,
     request: HttpRequest | None = None,
 ) -> TrainingProfile:
-    """The exams officer sets a member of staff's training roles: roles give the
-    training area, and the change is audited like any change of access."""
+    """The exams officer sets a member of staff's training roles (roles give the
+    training area, `roles_assign`); the change is audited like any change of access."""
     with transaction.atomic():
         profile = roles_assign(membership=membership, role_codes=role_codes)
-        if role_codes:
-            AccessGrant.objects.get_or_create(
-                membership=membership, area=AccessGrant.Area.TRAINING
-            )
         audit_record(
             action=AuditEvent.Action.ACCESS_CHANGED,
             actor=acting_user,

@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 from audit.models import AuditEvent
 from audit.services import audit_record
 from centres.membership_cache import memberships_changed
-from centres.models import AccessGrant, Centre, Membership
+from centres.models import Centre, Membership
 from common.urls import absolute_url
 from outbox.services import notify
 
@@ -262,9 +262,7 @@ def invite_accept(
         if invite.staff_roles:
             from training.services import roles_assign
 
-            AccessGrant.objects.get_or_create(
-                membership=membership, area=AccessGrant.Area.TRAINING
-            )
+            # Roles give the training area (roles_assign).
             roles_assign(membership=membership, role_codes=invite.staff_roles)
         invite.accepted_at = timezone.now()
         invite.save(update_fields=["accepted_at"])

@@ -35,6 +35,7 @@ from accounts.services import invites
 from audit.selectors import centre_events
 from centres.models import AccessGrant
 from centres.tenancy import CentreRequest, centre_admin_required
+from common.service_errors import service_message
 
 AUDIT_PAGE_SIZE = 50
 
@@ -123,7 +124,7 @@ def invite_resend(request: CentreRequest, invite_id: UUID) -> HttpResponse:
     try:
         invites.invite_resend(invite=invite, acting_user=request.user, request=request)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, service_message(error))
     else:
         messages.success(
             request,
@@ -146,7 +147,7 @@ def invite_revoke(request: CentreRequest, invite_id: UUID) -> HttpResponse:
                 invite=invite, acting_user=request.user, request=request
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, service_message(error))
         else:
             messages.success(
                 request,
@@ -222,7 +223,7 @@ def member_remove(request: CentreRequest, member_id: UUID) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, service_message(error))
         else:
             messages.success(
                 request,

@@ -517,13 +517,8 @@ MARKED, ABSENT, CARRY_FORWARD = (
 
 
 def snapshot_of(mark: Mark) -> dict[str, Any]:
-    return {
-        "status": mark.status,
-        "task_marks": dict(mark.task_marks),
-        "grade": mark.grade,
-        "total": mark.total,
-        "initials": mark.initials,
-    }
+    """A mark as a value to keep: what `_snapshot` compares, and its total."""
+    return {**_snapshot(mark), "total": mark.total}
 
 
 def value_display(value: Mapping[str, Any]) -> str:

@@ -35,6 +35,9 @@ from centres.models import CENTRE_NUMBER_MAX, Centre
 from common.urls import absolute_url
 from iamis.models import Entry, Mark, MarkChange, MarkChangeRequest, Task, Unit
 from iamis.services.marks import (
+    ABSENT,
+    CARRY_FORWARD,
+    MARKED,
     mark_replace,
     parse_cell,
     same_value,
@@ -47,11 +50,6 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 Status = MarkChangeRequest.Status
-MARKED, ABSENT, CARRY_FORWARD = (
-    Mark.Status.MARKED,
-    Mark.Status.ABSENT,
-    Mark.Status.CARRY_FORWARD,
-)
 
 
 # --- Checking a request --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from iamis.services import marks
 from iamis.services.marks import CellResult
 
 from ..forms.sheet import PostedRow
-from ..rows import Row, build_row, field_names, row_after_save
+from ..rows import Row, build_row, row_after_save
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -82,16 +82,14 @@ def sheet_save(
             continue
         version = row.version
         current = build_row(entry, unit, tasks)
-        for field_name in field_names(unit, tasks):
+        shown_cells = [
+            *current.cells,
+            *([current.initials] if current.initials else []),
+        ]
+        for shown in shown_cells:
+            field_name = shown.field
             typed = row.typed.get(field_name)
-            if typed is None:
-                continue
-            shown = (
-                current.initials
-                if field_name == "initials"
-                else next((c for c in current.cells if c.field == field_name), None)
-            )
-            if shown is not None and typed.strip() == shown.value:
+            if typed is None or typed.strip() == shown.value:
                 continue
             saving = cell_save(
                 centre=centre,
